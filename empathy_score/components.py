@@ -1,0 +1,381 @@
+"""spaCy components for what spaCy's own machinery does not do: ASR clean-up, turn roles, context.
+
+Three factories, registered through the ``spacy_factories`` entry point so that a saved
+pipeline loads without importing empathy_score by hand:
+
+- ``empathy_score_normalizer`` – folds speech-recogniser fillers ("eh", "uhm") and stutters
+  ("ik ik") into their neighbour token and maps Flemish and spoken forms to a common ``NORM``
+  ("ge" → "je"), so that the patterns see fluent Dutch while offsets stay those of the turn.
+- ``empathy_score_ruler`` – spaCy's :class:`~spacy.pipeline.SpanRuler` with one rule family's
+  packaged patterns, matching on ``NORM``; it skips turns of a speaker the family does not apply
+  to (empathy markers and data requests are agent-only, opportunities customer-only).
+- ``empathy_score_context`` – a ConText-style pass that drops candidates in the scope of an
+  exclusion trigger (negation, reproach, confirmation) and keeps candidates that need a cue
+  (a field name needs a request cue) only when one is in scope. Dropped candidates stay
+  visible in ``doc._.empathy_rejected`` with the rule that dropped them.
+"""
+
+from __future__ import annotations
+
+import bisect
+import json
+from collections.abc import Callable, Iterable, Sequence
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from spacy.attrs import IS_ALPHA, NORM
+from spacy.language import Language
+from spacy.matcher import Matcher, PhraseMatcher
+from spacy.pipeline import SpanRuler
+from spacy.tokens import Doc, Span
+from spacy.util import filter_spans
+
+from .errors import PatternError
+from .rules import FAMILIES, ContextRule, read_context_rules, read_patterns
+
+__all__ = ["ContextFilter", "EmpathyRuler", "Normalizer", "set_speaker"]
+
+#: ``doc._.speaker``: "agent", "customer" or None (unknown: every family runs).
+if not Doc.has_extension("speaker"):
+    Doc.set_extension("speaker", default=None)
+#: ``doc._.empathy_rejected``: list of (spans_key, span, rule id) dropped by the context pass.
+if not Doc.has_extension("empathy_rejected"):
+    Doc.set_extension("empathy_rejected", default=None)
+
+#: Which speaker each family listens to.
+FAMILY_ROLES = {
+    "empathy": ("agent",),
+    "data_request": ("agent",),
+    "opportunity": ("customer",),
+}
+
+
+def set_speaker(doc: Doc, speaker: str | None) -> Doc:
+    """Tell the rulers whose turn this is (``nlp.pipe(..., as_tuples=True)`` does it for you)."""
+    doc._.speaker = speaker
+    return doc
+
+
+def _case_variants(form: str) -> set[str]:
+    return {form, form.lower(), form.capitalize(), form.upper()}
+
+
+def _packaged_normalization() -> dict[str, Any]:
+    data = resources.files("empathy_score.patterns").joinpath("normalization.json")
+    return json.loads(data.read_text(encoding="utf-8"))
+
+
+@Language.factory(
+    "empathy_score_normalizer",
+    default_config={"fillers": None, "norms": None, "special_cases": None, "merge_repeats": True},
+    assigns=["token.norm"],
+)
+def make_normalizer(
+    nlp: Language,
+    name: str,
+    fillers: list[str] | None,
+    norms: dict[str, str] | None,
+    special_cases: dict[str, list[list[str]]] | None,
+    merge_repeats: bool,
+) -> Normalizer:
+    return Normalizer(
+        nlp,
+        name,
+        fillers=fillers,
+        norms=norms,
+        special_cases=special_cases,
+        merge_repeats=merge_repeats,
+    )
+
+
+class Normalizer:
+    """Fold fillers and stutters into neighbouring tokens and give spoken forms a common NORM.
+
+    ``fillers``, ``norms`` and ``special_cases`` (contractions the tokenizer splits, each piece
+    with its NORM: ``"da's" -> [["da", "dat"], ["'s", "is"]]``) default to the packaged
+    ``patterns/normalization.json``; passing them in the config keeps them in a saved pipeline.
+    """
+
+    def __init__(
+        self,
+        nlp: Language,
+        name: str = "empathy_score_normalizer",
+        *,
+        fillers: Iterable[str] | None = None,
+        norms: dict[str, str] | None = None,
+        special_cases: dict[str, list[list[str]]] | None = None,
+        merge_repeats: bool = True,
+    ) -> None:
+        packaged = _packaged_normalization()
+        self.name = name
+        self.fillers = sorted(
+            {f.lower() for f in (packaged["fillers"] if fillers is None else fillers)}
+        )
+        self.norms = dict(packaged["norms"] if norms is None else norms)
+        self.merge_repeats = merge_repeats
+        self._filler_hashes = np.array(
+            [nlp.vocab.strings.add(f) for f in self.fillers], dtype=np.uint64
+        )
+        self.special_cases = dict(
+            packaged["special_cases"] if special_cases is None else special_cases
+        )
+        for form, norm in self.norms.items():
+            for variant in _case_variants(form):
+                nlp.vocab[variant].norm_ = norm
+        for form, pieces in self.special_cases.items():
+            if "".join(p[0] for p in pieces) != form:
+                raise PatternError(f"special case {form!r}: pieces must spell the form exactly")
+            for variant in _case_variants(form):
+                tokens, pos = [], 0
+                for orth, norm in pieces:
+                    tokens.append({"ORTH": variant[pos : pos + len(orth)], "NORM": norm})
+                    pos += len(orth)
+                nlp.tokenizer.add_special_case(variant, tokens)
+
+    def __call__(self, doc: Doc) -> Doc:
+        if len(doc) < 2:
+            return doc
+        attrs = doc.to_array([NORM, IS_ALPHA])
+        norms = attrs[:, 0]
+        noise = np.isin(norms, self._filler_hashes)
+        if self.merge_repeats:
+            # "ik ik" and "heel heel" are stutters; repeated punctuation is left alone
+            noise[1:] |= (norms[1:] == norms[:-1]) & (attrs[1:, 1] == 1)
+        if not noise.any():
+            return doc
+        kept = np.flatnonzero(~noise)
+        if not len(kept):
+            return doc
+        # Each kept token absorbs the noise after it; the first also absorbs what precedes it.
+        ends = [*kept[1:].tolist(), len(doc)]
+        with doc.retokenize() as retokenizer:
+            for idx, keeper in enumerate(kept.tolist()):
+                start = 0 if idx == 0 else keeper
+                if ends[idx] - start > 1:
+                    span = doc[start : ends[idx]]
+                    retokenizer.merge(span, attrs={"NORM": doc[keeper].norm_})
+        return doc
+
+    # The state is the config; nothing to serialise beyond it.
+    def to_disk(self, path: Path, *, exclude: Iterable[str] = ()) -> None:
+        pass
+
+    def from_disk(self, path: Path, *, exclude: Iterable[str] = ()) -> Normalizer:
+        return self
+
+
+@Language.factory(
+    "empathy_score_ruler",
+    default_config={
+        "family": "empathy",
+        "spans_key": None,
+        "default_patterns": True,
+        "phrase_matcher_attr": "NORM",
+        "validate": False,
+        "overwrite": True,
+        "spans_filter": None,
+    },
+    assigns=["doc.spans"],
+)
+def make_ruler(
+    nlp: Language,
+    name: str,
+    family: str,
+    spans_key: str | None,
+    default_patterns: bool,
+    phrase_matcher_attr: str,
+    validate: bool,
+    overwrite: bool,
+    spans_filter: Callable[[Iterable[Span], Iterable[Span]], Iterable[Span]] | None,
+) -> EmpathyRuler:
+    return EmpathyRuler(
+        nlp,
+        name,
+        family=family,
+        spans_key=spans_key,
+        default_patterns=default_patterns,
+        phrase_matcher_attr=phrase_matcher_attr,
+        validate=validate,
+        overwrite=overwrite,
+        spans_filter=spans_filter,
+    )
+
+
+class EmpathyRuler(SpanRuler):
+    """A :class:`SpanRuler` for one rule family, preloaded with the packaged patterns.
+
+    Matches are written to ``doc.spans[spans_key]`` (the family name by default), each span
+    carrying its pattern ``id`` as ``span.id_``: the evidence of which rule fired. Overlapping
+    candidates are all kept here: the context pass decides between them after filtering.
+    """
+
+    def __init__(
+        self,
+        nlp: Language,
+        name: str = "empathy_score_ruler",
+        *,
+        family: str = "empathy",
+        spans_key: str | None = None,
+        default_patterns: bool = True,
+        phrase_matcher_attr: str = "NORM",
+        validate: bool = False,
+        overwrite: bool = True,
+        spans_filter: Callable[[Iterable[Span], Iterable[Span]], Iterable[Span]] | None = None,
+    ) -> None:
+        if family not in FAMILIES:
+            raise PatternError(f"unknown rule family {family!r} (known: {', '.join(FAMILIES)})")
+        self.family = family
+        self.default_patterns = default_patterns
+        self.roles = FAMILY_ROLES[family]
+        super().__init__(
+            nlp,
+            name,
+            spans_key=spans_key or family,
+            spans_filter=spans_filter,
+            phrase_matcher_attr=phrase_matcher_attr,
+            validate=validate,
+            overwrite=overwrite,
+        )
+        if default_patterns:
+            self.add_patterns(read_patterns(family))
+
+    def add_patterns(self, patterns: list[dict[str, Any]]) -> None:
+        """Add patterns (spaCy's shape); phrases are tokenized alone, not run through the pipe."""
+        with self.nlp.select_pipes(enable=[]):
+            super().add_patterns(patterns)
+
+    def add_pattern_file(self, path: str | Path) -> None:
+        """Add a user's own pattern file for this family (validated, slots expanded)."""
+        self.add_patterns(read_patterns(self.family, path))
+
+    def __call__(self, doc: Doc) -> Doc:
+        speaker = doc._.speaker
+        if speaker is not None and speaker not in self.roles:
+            doc.spans[self.key] = []
+            return doc
+        return super().__call__(doc)
+
+
+@Language.factory(
+    "empathy_score_context",
+    default_config={"rules_path": None, "spans_keys": list(FAMILIES)},
+    assigns=["doc.spans", "doc._.empathy_rejected"],
+    requires=["doc.spans"],
+)
+def make_context(
+    nlp: Language, name: str, rules_path: str | None, spans_keys: list[str]
+) -> ContextFilter:
+    return ContextFilter(nlp, name, rules_path=rules_path, spans_keys=spans_keys)
+
+
+class ContextFilter:
+    """Apply context rules (``patterns/context.jsonl``) to the candidate spans of each family."""
+
+    def __init__(
+        self,
+        nlp: Language,
+        name: str = "empathy_score_context",
+        *,
+        rules_path: str | None = None,
+        spans_keys: Sequence[str] = FAMILIES,
+    ) -> None:
+        self.name = name
+        self.rules_path = rules_path
+        self.spans_keys = list(spans_keys)
+        self.rules: list[ContextRule] = read_context_rules(rules_path)
+        self._phrase_matcher = PhraseMatcher(nlp.vocab, attr="NORM")
+        self._matcher = Matcher(nlp.vocab)
+        self._rule_by_key: dict[int, ContextRule] = {}
+        with nlp.select_pipes(enable=[]):
+            for rule in self.rules:
+                key = f"context:{rule.id}"
+                self._rule_by_key[nlp.vocab.strings.add(key)] = rule
+                if rule.phrases:
+                    self._phrase_matcher.add(key, [nlp.make_doc(p) for p in rule.phrases])
+                if rule.token_pattern is not None:
+                    self._matcher.add(key, [list(rule.token_pattern)])
+        if not self.rules:
+            import warnings
+
+            warnings.warn(f"{name}: no context rules loaded", stacklevel=2)
+
+    def _triggers(self, doc: Doc) -> tuple[list[tuple[ContextRule, int, int]], list[int]]:
+        triggers: list[tuple[ContextRule, int, int]] = []
+        terminators: list[int] = []
+        for key, start, end in list(self._phrase_matcher(doc)) + list(self._matcher(doc)):
+            rule = self._rule_by_key[key]
+            if rule.effect == "terminate":
+                terminators.extend(range(start, end))
+            else:
+                triggers.append((rule, start, end))
+        terminators.sort()
+        return triggers, terminators
+
+    @staticmethod
+    def _in_scope(
+        rule: ContextRule, t_start: int, t_end: int, span: Span, terminators: list[int]
+    ) -> bool:
+        if t_start < span.end and span.start < t_end:
+            # a trigger inside the candidate negates it, but cannot be its own cue
+            return rule.effect == "exclude"
+        if t_end <= span.start:  # trigger precedes the span
+            if rule.direction == "following" or span.start - t_end > rule.window:
+                return False
+            lo, hi = t_end, span.start
+        else:  # trigger follows the span
+            if rule.direction == "preceding" or t_start - span.end > rule.window:
+                return False
+            lo, hi = span.end, t_start
+        # no sentence end between trigger and span
+        k = bisect.bisect_left(terminators, lo)
+        return not (k < len(terminators) and terminators[k] < hi)
+
+    def __call__(self, doc: Doc) -> Doc:
+        keys = [k for k in self.spans_keys if k in doc.spans and len(doc.spans[k])]
+        if not keys:
+            return doc
+        triggers, terminators = self._triggers(doc)
+        rejected = doc._.empathy_rejected or []
+        for key in keys:
+            kept: list[Span] = []
+            for span in doc.spans[key]:
+                verdict = self._judge(span, triggers, terminators)
+                if isinstance(verdict, str):
+                    rejected.append((key, span, verdict))
+                else:
+                    kept.append(verdict)
+            # several rules may find the same words: keep the longest, first
+            doc.spans[key] = filter_spans(kept)
+        doc._.empathy_rejected = rejected
+        return doc
+
+    def _judge(
+        self, span: Span, triggers: list[tuple[ContextRule, int, int]], terminators: list[int]
+    ) -> Span | str:
+        """The span to keep (widened to its cue), or the id of the rule that drops it."""
+        pattern_id = span.id_
+        required = [r for r in self.rules if r.effect == "require" and r.applies_to(pattern_id)]
+        cue: tuple[int, int] | None = None
+        for rule, start, end in triggers:
+            if not rule.applies_to(pattern_id):
+                continue
+            if not self._in_scope(rule, start, end, span, terminators):
+                continue
+            if rule.effect == "exclude":
+                return rule.id
+            if cue is None or abs(start - span.start) < abs(cue[0] - span.start):
+                cue = (start, end)
+        if required and cue is None:
+            return "missing:" + ",".join(sorted({r.id for r in required}))
+        if cue is None:
+            return span
+        start, end = min(span.start, cue[0]), max(span.end, cue[1])
+        return Span(span.doc, start, end, label=span.label, span_id=span.id)
+
+    def to_disk(self, path: Path, *, exclude: Iterable[str] = ()) -> None:
+        pass
+
+    def from_disk(self, path: Path, *, exclude: Iterable[str] = ()) -> ContextFilter:
+        return self

@@ -1,0 +1,778 @@
+"""Transcripts of customer-service calls: the data model and the readers for each input format.
+
+A call is a :class:`Transcript`: an id, a tuple of :class:`Turn` objects (who spoke, what they
+said, where it stood in the source file) and free-form metadata. Three file formats are read:
+
+``.txt``
+    One turn per line as ``Label: text``. A line without a recognised label continues the
+    previous turn; blank lines and indentation are ignored; labels are case-insensitive and
+    mapped to a role through :data:`DEFAULT_ROLE_ALIASES` (plus the caller's ``aliases``).
+``.json``
+    One call: ``{"id": ..., "meta": {...}, "turns": [{"speaker": ..., "text": ...}, ...]}``.
+    ``"role"`` is accepted instead of ``"speaker"``; speaker values go through the aliases too,
+    and optional ``"start"``/``"end"`` give a turn's timing in seconds.
+``.jsonl``
+    One such call per line.
+
+:func:`load_transcript` reads one call and raises :class:`~empathy_score.errors.TranscriptError`
+when it cannot. :func:`iter_transcripts` reads many (files, folders, ``.jsonl`` lines) and yields
+a ``TranscriptError`` *in place of* every input it cannot read, so that a batch job can report
+each failure and carry on.
+"""
+
+from __future__ import annotations
+
+import codecs
+import copy
+import json
+import math
+import os
+import re
+import warnings
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+from empathy_score.errors import TranscriptError, TranscriptWarning
+
+__all__ = [
+    "AGENT",
+    "CUSTOMER",
+    "DEFAULT_ROLE_ALIASES",
+    "SUPPORTED_SUFFIXES",
+    "Transcript",
+    "Turn",
+    "iter_transcripts",
+    "load_transcript",
+    "parse_text",
+]
+
+AGENT = "agent"
+"""Role of the customer-service employee."""
+
+CUSTOMER = "customer"
+"""Role of the caller."""
+
+_ROLES = (AGENT, CUSTOMER)
+
+DEFAULT_ROLE_ALIASES: Mapping[str, str] = MappingProxyType(
+    {
+        "agent": AGENT,
+        "medewerker": AGENT,
+        "mdw": AGENT,
+        "a": AGENT,
+        "operator": AGENT,
+        "klantenservice": AGENT,
+        "klant": CUSTOMER,
+        "beller": CUSTOMER,
+        "k": CUSTOMER,
+        "customer": CUSTOMER,
+        "caller": CUSTOMER,
+    }
+)
+"""Speaker labels recognised without configuration: lowercase label -> role.
+
+Every reader takes ``aliases`` (label -> ``"agent"`` or ``"customer"``), merged over these;
+labels are compared case-insensitively with runs of whitespace collapsed to one space.
+"""
+
+SUPPORTED_SUFFIXES: tuple[str, ...] = (".txt", ".json", ".jsonl")
+"""File extensions the readers understand (compared case-insensitively)."""
+
+# A line break in any of the conventions editors count as one, so that line numbers in our
+# messages are the ones the user sees. (str.splitlines would also split on \x0c, \u2028, …)
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
+# What an unknown speaker label looks like: starts with a letter, then letters, digits, "_", "-"
+# or spaces. Length and word count are checked separately (see _looks_like_label).
+_LABEL_SHAPE = re.compile(r"[^\W\d_][\w\- ]*")
+_LABEL_MAX_CHARS = 20
+_LABEL_MAX_WORDS = 2
+
+# Enough of a file's start to tell text from binary before a .jsonl file is read line by line.
+_SNIFF_BYTES = 8192
+
+
+# --------------------------------------------------------------------------------------------
+# Data model
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Turn:
+    """One uninterrupted contribution of one speaker.
+
+    Parameters
+    ----------
+    speaker
+        :data:`AGENT` or :data:`CUSTOMER`. Readers map the labels found in files (``"Klant"``,
+        ``"mdw"``…) to these two roles, so that later stages never deal with label spelling.
+    text
+        What was said, as written in the source (``.txt`` continuation lines joined by a space).
+    line
+        1-based line in the source file where the turn starts (``.txt``, ``.jsonl``), so that
+        evidence and errors can point back into the file; ``None`` when unknown.
+    start, end
+        Timing in seconds from the start of the call, for sources that have it; else ``None``.
+
+    Raises
+    ------
+    ValueError
+        If ``speaker`` is not one of the two roles.
+    """
+
+    speaker: str
+    text: str
+    line: int | None = None
+    start: float | None = None
+    end: float | None = None
+
+    def __post_init__(self) -> None:
+        if self.speaker not in _ROLES:
+            raise ValueError(
+                f"speaker must be {AGENT!r} or {CUSTOMER!r}, got {self.speaker!r} "
+                "(readers map other labels to these with aliases=...)"
+            )
+        if not isinstance(self.text, str):
+            raise TypeError(f"text must be a string, got {type(self.text).__name__}")
+
+
+@dataclass(frozen=True)
+class Transcript:
+    """One call: its id, its turns in order, and metadata.
+
+    Instances are immutable so that a transcript can be shared between pipeline stages and
+    threads without defensive copies: ``turns`` is stored as a tuple and ``meta`` as a read-only
+    view of a deep copy, so neither later changes to the caller's objects nor code holding the
+    transcript can alter it. Use ``dict(transcript.meta)`` for a mutable (e.g. JSON-dumpable)
+    copy.
+
+    Parameters
+    ----------
+    id
+        The call's identifier: the ``"id"`` of a JSON call, else derived from the file name.
+    turns
+        The turns in the order they were spoken; at least one.
+    meta
+        Free-form metadata (e.g. ``{"team": "facturen"}``), carried through to reports.
+    source
+        The path the transcript was read from, or ``None`` for text given in memory.
+
+    Raises
+    ------
+    ValueError
+        If there are no turns.
+    TypeError
+        If ``id`` is not a string or a turn is not a :class:`Turn`.
+    """
+
+    id: str
+    turns: tuple[Turn, ...]
+    meta: Mapping[str, Any] = field(default_factory=dict)
+    source: str | None = None
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.id, str):
+            raise TypeError(f"id must be a string, got {type(self.id).__name__}")
+        turns = tuple(self.turns)
+        if not turns:
+            raise ValueError(f"transcript {self.id!r} has no turns")
+        for turn in turns:
+            if not isinstance(turn, Turn):
+                raise TypeError(f"turns must be Turn objects, got {type(turn).__name__}")
+        object.__setattr__(self, "turns", turns)
+        object.__setattr__(self, "meta", MappingProxyType(copy.deepcopy(dict(self.meta))))
+
+
+# --------------------------------------------------------------------------------------------
+# Role aliases
+# --------------------------------------------------------------------------------------------
+
+
+def _normalise_label(label: str) -> str:
+    """Compare labels case-insensitively, with whitespace runs collapsed to one space."""
+    return " ".join(label.split()).casefold()
+
+
+def _merge_aliases(aliases: Mapping[str, str] | None) -> Mapping[str, str]:
+    """Return the defaults with the caller's aliases laid over them, validated."""
+    if not aliases:
+        return DEFAULT_ROLE_ALIASES
+    merged = dict(DEFAULT_ROLE_ALIASES)
+    for label, role in aliases.items():
+        if not isinstance(label, str) or not label.strip():
+            raise ValueError(f"alias labels must be non-empty strings, got {label!r}")
+        if role not in _ROLES:
+            raise ValueError(f"aliases[{label!r}] must be {AGENT!r} or {CUSTOMER!r}, got {role!r}")
+        merged[_normalise_label(label)] = role
+    return merged
+
+
+def _unknown_label_message(kind: str, label: str, roles: Mapping[str, str]) -> str:
+    known = ", ".join(roles)
+    suggestion = {_normalise_label(label) or "label": AGENT}
+    return f"unknown {kind} {label!r} (known: {known}; add your own with aliases={suggestion!r})"
+
+
+# --------------------------------------------------------------------------------------------
+# The .txt format
+# --------------------------------------------------------------------------------------------
+
+
+def parse_text(
+    text: str,
+    *,
+    id: str = "text",
+    source: str | None = None,
+    aliases: Mapping[str, str] | None = None,
+    meta: Mapping[str, Any] | None = None,
+) -> Transcript:
+    """Parse a transcript written as ``Label: text`` lines (the ``.txt`` format).
+
+    Each line starting with a known speaker label and a colon starts a turn. A line without one
+    continues the previous turn (joined with a single space), so wrapped text and times such as
+    ``"dat was om 10:30"`` are safe. Blank lines, indentation and a leading byte-order mark are
+    ignored, so an indented triple-quoted string works as well as a file.
+
+    A prefix that *looks* like a label (one or two words of at most 20 characters, starting with
+    a letter, followed by ``": "`` or the end of the line) but is not a known alias is an error
+    rather than a continuation: a misspelt or unexpected speaker should not silently merge into
+    the previous turn. A word of digits only makes the prefix running text (``"om 10:30"``),
+    except after a known label (``"Agent 2:"``) or on the first line (``"Spreker 1:"``), where
+    it is reported as an unknown label; add such labels with ``aliases``.
+
+    Parameters
+    ----------
+    text
+        The transcript.
+    id
+        The id of the resulting transcript.
+    source
+        Where the text came from; used as ``Transcript.source`` and named in errors.
+    aliases
+        Extra speaker labels (label -> ``"agent"`` or ``"customer"``), merged over
+        :data:`DEFAULT_ROLE_ALIASES`; case-insensitive.
+    meta
+        Metadata for the transcript (copied, never mutated).
+
+    Returns
+    -------
+    Transcript
+
+    Raises
+    ------
+    TranscriptError
+        On an unknown speaker label, on text before the first label, or when there are no turns;
+        the message names ``source`` and the line.
+    ValueError
+        If ``aliases`` maps a label to anything but ``"agent"`` or ``"customer"``.
+
+    Examples
+    --------
+    >>> call = parse_text('''
+    ...     Medewerker: Goedemiddag, u spreekt met Sanne.
+    ...     Klant: Hallo, ik bel over mijn factuur.
+    ... ''')
+    >>> [turn.speaker for turn in call.turns]
+    ['agent', 'customer']
+    """
+    roles = _merge_aliases(aliases)
+    turns = _parse_lines(text, roles, source)
+    return Transcript(id=id, turns=turns, meta=meta or {}, source=source)
+
+
+def _parse_lines(text: str, roles: Mapping[str, str], source: str | None) -> tuple[Turn, ...]:
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    turns: list[Turn] = []
+    speaker: str | None = None
+    turn_line = 0
+    parts: list[str] = []
+    for number, raw in enumerate(_LINE_BREAK.split(text), start=1):
+        line = raw.strip()
+        if not line:
+            continue
+        labelled = _match_label(line, roles, source, number, first=speaker is None)
+        if labelled is None:
+            if speaker is None:
+                raise TranscriptError(
+                    "first line has no speaker label: expected 'Label: text', "
+                    "e.g. 'Medewerker: Goedemiddag, waarmee kan ik u helpen?'",
+                    path=source,
+                    line=number,
+                )
+            parts.append(line)
+            continue
+        if speaker is not None:
+            turns.append(Turn(speaker, " ".join(parts), line=turn_line))
+        speaker, rest = labelled
+        turn_line = number
+        parts = [rest] if rest else []
+    if speaker is None:
+        raise TranscriptError(
+            "no turns: expected lines such as 'Klant: Ik heb een vraag over mijn factuur.'",
+            path=source,
+        )
+    turns.append(Turn(speaker, " ".join(parts), line=turn_line))
+    return tuple(turns)
+
+
+def _match_label(
+    line: str, roles: Mapping[str, str], source: str | None, number: int, *, first: bool
+) -> tuple[str, str] | None:
+    """Return ``(role, rest of line)`` for a labelled line, ``None`` for a continuation.
+
+    Raises TranscriptError when the prefix is shaped like a label but is not a known one.
+    ``first`` says no turn has started yet, so the line cannot be a continuation.
+    """
+    prefix, colon, rest = line.partition(":")
+    if not colon:
+        return None
+    key = _normalise_label(prefix)
+    role = roles.get(key)
+    if role is not None:
+        return role, rest.strip()
+    if _looks_like_label(key, roles, first=first) and (not rest or rest[0].isspace()):
+        raise TranscriptError(
+            _unknown_label_message("speaker label", prefix.strip(), roles),
+            path=source,
+            line=number,
+        )
+    return None
+
+
+def _looks_like_label(key: str, roles: Mapping[str, str], *, first: bool) -> bool:
+    """Whether a (normalised) prefix is shaped like a speaker label rather than running text.
+
+    A word of digits only ("om 10" in "om 10:30") marks running text, except in "Agent 2" (a
+    known label and a number) or before the first turn, where a numbered speaker such as
+    "Spreker 1" is far likelier than text; there it is reported as an unknown label.
+    """
+    words = key.split()
+    numbered = any(word.isdigit() for word in words)
+    if numbered and not (first or (len(words) == 2 and words[0] in roles)):
+        return False
+    return (
+        0 < len(key) <= _LABEL_MAX_CHARS
+        and len(words) <= _LABEL_MAX_WORDS
+        and _LABEL_SHAPE.fullmatch(key) is not None
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# The .json and .jsonl formats
+# --------------------------------------------------------------------------------------------
+
+
+def _json_kind(value: Any) -> str:
+    """Name a JSON value's type the way a user writing the file would."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dict):
+        return "an object"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, str):
+        return "a string"
+    return "a number"
+
+
+def _parse_json(text: str, *, source: str, line: int | None) -> Any:
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as error:
+        # In a .jsonl file the record's own line is what matters; json counts from 1 inside it.
+        raise TranscriptError(
+            f"invalid JSON: {error.msg} (column {error.colno})",
+            path=source,
+            line=error.lineno if line is None else line,
+        ) from None
+    except RecursionError:
+        raise TranscriptError("invalid JSON: nested too deeply", path=source, line=line) from None
+
+
+def _transcript_from_json(
+    value: Any,
+    *,
+    default_id: str,
+    source: str,
+    line: int | None,
+    roles: Mapping[str, str],
+) -> Transcript:
+    """Build a transcript from one decoded JSON call, checking its shape."""
+
+    def error(message: str) -> TranscriptError:
+        return TranscriptError(message, path=source, line=line)
+
+    if not isinstance(value, dict):
+        hint = ""
+        if isinstance(value, list):
+            hint = " (for many calls, write a .jsonl file: one call per line)"
+        raise error(f'expected a JSON object with "turns", got {_json_kind(value)}{hint}')
+
+    call_id = value.get("id")
+    if call_id is None:
+        call_id = default_id
+    elif isinstance(call_id, bool) or not isinstance(call_id, str | int):
+        raise error(f'"id" must be a string or an integer, got {_json_kind(call_id)}')
+    else:
+        call_id = str(call_id)
+        if not call_id.strip():
+            raise error('"id" must not be empty')
+
+    meta = value.get("meta")
+    if meta is None:
+        meta = {}
+    elif not isinstance(meta, dict):
+        raise error(f'"meta" must be an object, got {_json_kind(meta)}')
+
+    if "turns" not in value:
+        raise error('missing "turns"')
+    raw_turns = value["turns"]
+    if not isinstance(raw_turns, list):
+        raise error(f'"turns" must be a list, got {_json_kind(raw_turns)}')
+    if not raw_turns:
+        raise error('no turns: "turns" is empty')
+
+    turns = []
+    for index, raw in enumerate(raw_turns):
+        try:
+            turns.append(_turn_from_json(raw, roles=roles, line=line))
+        except ValueError as reason:
+            raise error(f"turns[{index}]: {reason}") from None
+    return Transcript(id=call_id, turns=tuple(turns), meta=meta, source=source)
+
+
+def _turn_from_json(raw: Any, *, roles: Mapping[str, str], line: int | None) -> Turn:
+    """Build one turn; shape problems are raised as ValueError and located by the caller."""
+    if not isinstance(raw, dict):
+        raise ValueError(f'expected an object with "speaker" and "text", got {_json_kind(raw)}')
+    if "speaker" in raw and "role" in raw:
+        raise ValueError('has both "speaker" and "role"; use one')
+    key = "role" if "role" in raw else "speaker"
+    if key not in raw:
+        raise ValueError('missing "speaker" (or "role")')
+    label = raw[key]
+    if not isinstance(label, str):
+        raise ValueError(f'"{key}" must be a string, got {_json_kind(label)}')
+    speaker = roles.get(_normalise_label(label))
+    if speaker is None:
+        raise ValueError(_unknown_label_message(key, label, roles))
+    if "text" not in raw:
+        raise ValueError('missing "text"')
+    text = raw["text"]
+    if not isinstance(text, str):
+        raise ValueError(f'"text" must be a string, got {_json_kind(text)}')
+    start = _seconds(raw, "start")
+    end = _seconds(raw, "end")
+    if start is not None and end is not None and end < start:
+        raise ValueError(f'"end" ({end:g}) is before "start" ({start:g})')
+    return Turn(speaker, text, line=line, start=start, end=end)
+
+
+def _seconds(raw: Mapping[str, Any], key: str) -> float | None:
+    value = raw.get(key)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError(f'"{key}" must be a number of seconds, got {_json_kind(value)}')
+    if not math.isfinite(value):
+        raise ValueError(f'"{key}" must be a finite number of seconds, got {value}')
+    if value < 0:
+        raise ValueError(f'"{key}" must not be negative, got {value:g}')
+    return float(value)
+
+
+# --------------------------------------------------------------------------------------------
+# Files: bytes to text
+# --------------------------------------------------------------------------------------------
+
+
+def _os_error(path: Path, error: OSError) -> TranscriptError:
+    if isinstance(error, FileNotFoundError):
+        reason = "no such file or directory"
+    elif isinstance(error, IsADirectoryError):
+        reason = "is a folder; use iter_transcripts() to read the calls in a folder"
+    elif isinstance(error, PermissionError):
+        reason = "permission denied"
+    else:
+        reason = f"cannot read: {error.strerror or error}"
+    return TranscriptError(reason, path=path)
+
+
+def _check_not_binary(head: bytes, path: Path) -> None:
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        raise TranscriptError("binary file: looks like UTF-16 text; save it as UTF-8", path=path)
+    if b"\x00" in head:
+        raise TranscriptError("binary file (contains NUL bytes); expected UTF-8 text", path=path)
+
+
+def _decode(data: bytes) -> tuple[str, bool]:
+    """Decode UTF-8 (BOM optional); fall back to Windows-1252. Returns (text, fell_back)."""
+    if data.startswith(codecs.BOM_UTF8):
+        data = data[len(codecs.BOM_UTF8) :]
+    try:
+        return data.decode("utf-8"), False
+    except UnicodeDecodeError:
+        return data.decode("cp1252", errors="replace"), True
+
+
+def _warn_cp1252(path: Path, line: int | None = None) -> None:
+    where = str(path) if line is None else f"{path}:{line}"
+    warnings.warn(
+        f"{where}: not valid UTF-8; read as Windows-1252. Check accented letters "
+        "(é, ë, ï…) and save the file as UTF-8 to silence this warning.",
+        TranscriptWarning,
+        stacklevel=2,
+    )
+
+
+def _read_text(path: Path) -> str:
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        raise _os_error(path, error) from None
+    if not data:
+        raise TranscriptError("empty file", path=path)
+    _check_not_binary(data, path)
+    text, fell_back = _decode(data)
+    if fell_back:
+        _warn_cp1252(path)
+    if not text.strip():
+        raise TranscriptError("empty file (only whitespace)", path=path)
+    return text
+
+
+# --------------------------------------------------------------------------------------------
+# Files: one format each
+# --------------------------------------------------------------------------------------------
+
+
+def _load_one(path: Path, roles: Mapping[str, str]) -> Transcript:
+    """Read a .txt or .json file: exactly one call."""
+    text = _read_text(path)
+    if path.suffix.lower() == ".txt":
+        return Transcript(
+            id=path.stem, turns=_parse_lines(text, roles, str(path)), source=str(path)
+        )
+    value = _parse_json(text, source=str(path), line=None)
+    return _transcript_from_json(
+        value, default_id=path.stem, source=str(path), line=None, roles=roles
+    )
+
+
+def _iter_jsonl(path: Path, roles: Mapping[str, str]) -> Iterator[Transcript | TranscriptError]:
+    """Read a .jsonl file line by line, yielding a TranscriptError for each unreadable line."""
+    try:
+        with path.open("rb") as stream:
+            head = stream.read(_SNIFF_BYTES)
+            if not head:
+                yield TranscriptError("empty file", path=path)
+                return
+            try:
+                _check_not_binary(head, path)
+            except TranscriptError as error:
+                yield error
+                return
+            stream.seek(0)
+            found = False
+            warned = False
+            for number, raw in enumerate(stream, start=1):
+                text, fell_back = _decode(raw)
+                if fell_back and not warned:
+                    _warn_cp1252(path, number)
+                    warned = True
+                if not text.strip():
+                    continue
+                found = True
+                try:
+                    value = _parse_json(text, source=str(path), line=number)
+                    yield _transcript_from_json(
+                        value,
+                        default_id=f"{path.stem}:{number}",
+                        source=str(path),
+                        line=number,
+                        roles=roles,
+                    )
+                except TranscriptError as error:
+                    yield error
+            if not found:
+                yield TranscriptError("empty file (only whitespace)", path=path)
+    except OSError as error:
+        yield _os_error(path, error)
+
+
+def _read_file(path: Path, roles: Mapping[str, str]) -> Iterator[Transcript | TranscriptError]:
+    """Yield every call in one file, or an error in place of what cannot be read."""
+    suffix = path.suffix.lower()
+    if suffix not in SUPPORTED_SUFFIXES:
+        yield _unsupported(path)
+    elif suffix == ".jsonl":
+        yield from _iter_jsonl(path, roles)
+    else:
+        try:
+            yield _load_one(path, roles)
+        except TranscriptError as error:
+            yield error
+
+
+def _unsupported(path: Path) -> TranscriptError:
+    if not path.exists():  # a missing file is reported as missing, whatever its name
+        return _os_error(path, FileNotFoundError())
+    return TranscriptError(
+        f"unsupported file type {path.suffix or '(none)'!r}; "
+        f"supported: {', '.join(SUPPORTED_SUFFIXES)}",
+        path=path,
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Public readers
+# --------------------------------------------------------------------------------------------
+
+
+def load_transcript(
+    path: str | os.PathLike[str], *, aliases: Mapping[str, str] | None = None
+) -> Transcript:
+    """Read one call from a ``.txt``, ``.json`` or single-call ``.jsonl`` file.
+
+    The id is the JSON ``"id"`` if there is one, else the file name without its extension.
+    Files are UTF-8 (a byte-order mark is fine); a file that is not valid UTF-8 is read as
+    Windows-1252 with a :class:`~empathy_score.errors.TranscriptWarning`.
+
+    Parameters
+    ----------
+    path
+        The file.
+    aliases
+        Extra speaker labels (label -> ``"agent"`` or ``"customer"``), merged over
+        :data:`DEFAULT_ROLE_ALIASES`; case-insensitive.
+
+    Returns
+    -------
+    Transcript
+
+    Raises
+    ------
+    TranscriptError
+        If the file is missing or unreadable, empty, binary, of an unsupported type, malformed,
+        or (``.jsonl``) holds more than one call. The message names the file and, where known,
+        the line.
+    ValueError
+        If ``aliases`` maps a label to anything but ``"agent"`` or ``"customer"``.
+    """
+    roles = _merge_aliases(aliases)
+    path = Path(path)
+    if path.is_dir():
+        raise _os_error(path, IsADirectoryError())
+    if path.suffix.lower() not in SUPPORTED_SUFFIXES:
+        raise _unsupported(path)
+    if path.suffix.lower() != ".jsonl":
+        return _load_one(path, roles)
+    calls = _iter_jsonl(path, roles)
+    first = next(calls)
+    if isinstance(first, TranscriptError):
+        raise first
+    second = next(calls, None)
+    if second is not None:
+        raise TranscriptError(
+            "holds more than one call; use iter_transcripts() to read them all", path=path
+        )
+    return first
+
+
+def iter_transcripts(
+    paths: str | os.PathLike[str] | Iterable[str | os.PathLike[str]],
+    *,
+    aliases: Mapping[str, str] | None = None,
+) -> Iterator[Transcript | TranscriptError]:
+    """Read many calls, lazily, accounting for every input.
+
+    Folders are walked recursively in sorted order (by name; files and sub-folders alike),
+    following symbolic links but never entering a folder twice. Inside folders only files with a
+    :data:`SUPPORTED_SUFFIXES` extension are read, and hidden entries (names starting with
+    ``"."``) are skipped; files named explicitly are always read. Files are read one at a time,
+    ``.jsonl`` files line by line.
+
+    Whatever cannot be read, a missing path, a file, or one ``.jsonl`` line, is yielded as a
+    :class:`~empathy_score.errors.TranscriptError` *in its place*, not raised, so that the caller
+    can emit an error record and continue with the rest.
+
+    Parameters
+    ----------
+    paths
+        A file or folder, or an iterable of them.
+    aliases
+        Extra speaker labels (label -> ``"agent"`` or ``"customer"``), merged over
+        :data:`DEFAULT_ROLE_ALIASES`; case-insensitive.
+
+    Yields
+    ------
+    Transcript or TranscriptError
+        In input order, then sorted walk order, then line order.
+
+    Raises
+    ------
+    ValueError
+        Immediately (not on first iteration) if ``aliases`` maps a label to anything but
+        ``"agent"`` or ``"customer"``.
+    """
+    roles = _merge_aliases(aliases)
+    if isinstance(paths, str | os.PathLike):
+        paths = [paths]
+    return _iter_paths(paths, roles)
+
+
+def _iter_paths(
+    paths: Iterable[str | os.PathLike[str]], roles: Mapping[str, str]
+) -> Iterator[Transcript | TranscriptError]:
+    for given in paths:
+        path = Path(given)
+        try:
+            is_dir = path.is_dir()
+        except OSError as error:
+            yield _os_error(path, error)
+            continue
+        if not is_dir:
+            yield from _read_file(path, roles)
+            continue
+        for found in _walk(path):
+            if isinstance(found, TranscriptError):
+                yield found
+            else:
+                yield from _read_file(found, roles)
+
+
+def _walk(root: Path) -> Iterator[Path | TranscriptError]:
+    """Supported files under ``root`` in sorted order; unreadable folders as errors."""
+    visited: set[tuple[int, int]] = set()
+
+    def visit(folder: Path) -> Iterator[Path | TranscriptError]:
+        try:
+            status = folder.stat()
+            key = (status.st_dev, status.st_ino)
+            if key in visited:  # a symlink back to a folder already read: a loop or a duplicate
+                return
+            visited.add(key)
+            with os.scandir(folder) as scan:
+                entries = sorted(scan, key=lambda entry: entry.name)
+        except OSError as error:
+            yield TranscriptError(f"cannot read folder: {error.strerror or error}", path=folder)
+            return
+        for entry in entries:
+            if entry.name.startswith("."):
+                continue
+            try:
+                is_dir = entry.is_dir()
+            except OSError:
+                is_dir = False
+            if is_dir:
+                yield from visit(Path(entry.path))
+            elif os.path.splitext(entry.name)[1].lower() in SUPPORTED_SUFFIXES:
+                yield Path(entry.path)
+
+    yield from visit(root)
