@@ -133,6 +133,42 @@ def cmd_explain(args: argparse.Namespace) -> int:
     return status
 
 
+def cmd_train(args: argparse.Namespace) -> int:
+    import warnings
+
+    from .model import DEFAULT_MODEL, save_model, train_model
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # sklearn's notes on small folds
+        estimator, manifest = train_model(args.corpus)
+    artefact = save_model(estimator, args.out, args.name or DEFAULT_MODEL, manifest)
+    test = manifest["metrics"]["test"]["straight_to_data"]["model"]
+    print(
+        f"empathy-score: wrote {artefact} (+ .json manifest, .md card); "
+        f"test straight_to_data F1 {test['f1']:.3f}",
+        file=sys.stderr,
+    )
+    return EXIT_OK
+
+
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    from .corpus import load_corpus
+    from .evaluate import evaluate_systems, format_report
+
+    calls = load_corpus(args.corpus)
+    if not calls:
+        print(f"empathy-score: no annotated calls in {args.corpus}", file=sys.stderr)
+        return EXIT_USAGE
+    report = evaluate_systems(calls, args.model)
+    if args.format == "json":
+        print(json.dumps(report, indent=2, ensure_ascii=False))
+    else:
+        print(format_report(report))
+        if "note" in report:
+            print(f"\nnote: {report['note']}")
+    return EXIT_OK
+
+
 def _aliases(pairs: Sequence[str] | None) -> dict[str, str] | None:
     if not pairs:
         return None
@@ -185,6 +221,28 @@ def build_parser() -> argparse.ArgumentParser:
     )
     explain.add_argument("--alias", action="append", metavar="LABEL=ROLE", help=alias_help)
     explain.set_defaults(func=cmd_explain)
+    train = sub.add_parser(
+        "train",
+        help="rebuild the straight-to-data classifier from an annotated corpus",
+        description="Train the classifier deterministically on CORPUS (calls/ + gold/) and write "
+        "<name>.joblib, its manifest <name>.json and model card <name>.md.",
+    )
+    train.add_argument("corpus", nargs="?", default="corpora", metavar="CORPUS")
+    train.add_argument("--out", default="models", metavar="DIR", help="default: models/")
+    train.add_argument("--name", default=None, help="artefact name (default: straight_to_data)")
+    train.set_defaults(func=cmd_train)
+
+    evaluate = sub.add_parser(
+        "evaluate",
+        help="precision/recall/F1 of rules, classifier and combined against gold labels",
+        description="Evaluate on an annotated corpus folder, or one split of it "
+        "(e.g. corpora/test): straight_to_data, opportunity, empathy_before_data, markers per "
+        "category and data fields, overall and per style (clean vs asr).",
+    )
+    evaluate.add_argument("corpus", metavar="CORPUS_OR_SPLIT")
+    evaluate.add_argument("--format", choices=("text", "json"), default="text")
+    evaluate.add_argument("--model", default=None, metavar="PATH", help="a .joblib to evaluate")
+    evaluate.set_defaults(func=cmd_evaluate)
     return parser
 
 

@@ -11,6 +11,8 @@ from spacy.tokens import Doc
 
 from .components import set_speaker
 from .errors import EmpathyScoreError, TranscriptError
+from .features import call_record
+from .model import StraightToDataModel, apply_probability
 from .transcript import Transcript, iter_transcripts, load_transcript, parse_text
 from .verdict import CallVerdict, decide
 
@@ -31,6 +33,9 @@ class EmpathyScorer:
         A pipeline from :func:`empathy_score.load_nlp`; built lazily when omitted.
     aliases:
         Extra speaker labels for ``.txt`` input, e.g. ``{"mw": "agent"}``.
+    model:
+        ``"default"`` uses the packaged "straight to policy number" classifier; ``None`` scores
+        with the rules alone; a path loads that ``.joblib`` (verified against its manifest).
     batch_size:
         Turns per :meth:`spacy.Language.pipe` batch.
     """
@@ -39,10 +44,15 @@ class EmpathyScorer:
         self,
         nlp: Language | None = None,
         *,
+        model: str | Path | StraightToDataModel | None = "default",
         aliases: Mapping[str, str] | None = None,
         batch_size: int = 512,
     ) -> None:
         self._nlp = nlp
+        self.model = model
+        self._model: StraightToDataModel | None = (
+            model if isinstance(model, StraightToDataModel) else None
+        )
         self.aliases = dict(aliases) if aliases else None
         self.batch_size = batch_size
 
@@ -54,6 +64,31 @@ class EmpathyScorer:
 
             self._nlp = load_nlp()
         return self._nlp
+
+    @property
+    def classifier(self) -> StraightToDataModel | None:
+        """The loaded classifier, or None when scoring with rules alone (loaded on first use)."""
+        if self._model is None and self.model is not None:
+            from .model import load_model
+
+            self._model = load_model(None if self.model == "default" else self.model)
+        return self._model
+
+    def _verdicts(self, transcripts: list[Transcript]) -> list[CallVerdict]:
+        """Rule verdicts for a chunk of calls, then the classifier's say, in one batch each."""
+        verdicts = [
+            decide(t, docs)
+            for t, docs in zip(transcripts, self._analyze_chunk(transcripts), strict=True)
+        ]
+        classifier = self.classifier
+        if classifier is None or not verdicts:
+            return verdicts
+        records = [call_record(v, t) for v, t in zip(verdicts, transcripts, strict=True)]
+        probabilities = classifier.predict_proba(records)
+        return [
+            apply_probability(v, p, classifier.threshold)
+            for v, p in zip(verdicts, probabilities, strict=True)
+        ]
 
     def _analyze_chunk(self, transcripts: list[Transcript]) -> list[list[Doc]]:
         """Run the pipeline over every turn of the given calls, one ``Doc`` per turn.
@@ -72,7 +107,7 @@ class EmpathyScorer:
 
     def score_transcript(self, transcript: Transcript) -> CallVerdict:
         """Score one parsed call."""
-        return decide(transcript, self._analyze_chunk([transcript])[0])
+        return self._verdicts([transcript])[0]
 
     def score(self, item: Item) -> CallVerdict:
         """Score one call: a ``Transcript``, a file ``Path``, or a string in the ``.txt`` format.
@@ -124,16 +159,15 @@ class EmpathyScorer:
     def _score_chunk(self, chunk: list[Transcript | TranscriptError]) -> Iterator[CallVerdict]:
         transcripts = [e for e in chunk if isinstance(e, Transcript)]
         try:
-            analysed = iter(self._analyze_chunk(transcripts))
+            scored = iter(self._verdicts(transcripts))
         except EmpathyScoreError:
-            analysed = None
+            scored = None  # find the call that failed: score one by one
         for entry in chunk:
             if isinstance(entry, TranscriptError):
                 yield CallVerdict.from_error(entry, id=_error_id(entry), source=entry.path)
                 continue
             try:
-                docs = next(analysed) if analysed is not None else self._analyze_chunk([entry])[0]
-                yield decide(entry, docs)
+                yield next(scored) if scored is not None else self._verdicts([entry])[0]
             except EmpathyScoreError as err:  # one bad call never stops the batch
                 yield CallVerdict.from_error(err, id=entry.id, source=entry.source)
 

@@ -1,0 +1,190 @@
+"""Measure verdicts against gold labels: precision, recall and F1 per decision.
+
+Markers are matched on (call, turn, category), data fields on (call, field); the three call
+decisions (``straight_to_data``, ``opportunity``, ``empathy_before_data``) are scored as
+binary classifications with a confusion matrix. Everything is reported overall and per style
+(``clean`` text vs ``asr`` speech-recogniser output).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from .corpus import GoldCall, iter_gold_markers
+from .rules import LABELS
+from .verdict import CallVerdict
+
+__all__ = ["DECISIONS", "Counts", "evaluate", "format_report"]
+
+DECISIONS = ("straight_to_data", "opportunity", "empathy_before_data")
+
+
+@dataclass
+class Counts:
+    """True/false positives and negatives, with the usual ratios."""
+
+    tp: int = 0
+    fp: int = 0
+    fn: int = 0
+    tn: int = 0
+
+    def add(self, predicted: bool, gold: bool) -> None:
+        if predicted and gold:
+            self.tp += 1
+        elif predicted:
+            self.fp += 1
+        elif gold:
+            self.fn += 1
+        else:
+            self.tn += 1
+
+    def add_sets(self, predicted: set, gold: set) -> None:
+        self.tp += len(predicted & gold)
+        self.fp += len(predicted - gold)
+        self.fn += len(gold - predicted)
+
+    @property
+    def precision(self) -> float:
+        return self.tp / (self.tp + self.fp) if self.tp + self.fp else 1.0
+
+    @property
+    def recall(self) -> float:
+        return self.tp / (self.tp + self.fn) if self.tp + self.fn else 1.0
+
+    @property
+    def f1(self) -> float:
+        p, r = self.precision, self.recall
+        return 2 * p * r / (p + r) if p + r else 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "tp": self.tp,
+            "fp": self.fp,
+            "fn": self.fn,
+            "tn": self.tn,
+            "precision": round(self.precision, 4),
+            "recall": round(self.recall, 4),
+            "f1": round(self.f1, 4),
+        }
+
+
+def _score(pairs: Sequence[tuple[GoldCall, CallVerdict]]) -> dict[str, Any]:
+    decisions = {name: Counts() for name in DECISIONS}
+    markers = {cat: Counts() for cat in sorted(LABELS["empathy"])}
+    markers_all = Counts()
+    fields = Counts()
+    for call, verdict in pairs:
+        gold = call.gold
+        for name in DECISIONS:
+            decisions[name].add(bool(getattr(verdict, name)), bool(gold[name]))
+        gold_markers = set(iter_gold_markers(gold))
+        predicted = {(m.turn, m.label) for m in verdict.markers}
+        markers_all.add_sets(predicted, gold_markers)
+        for cat, counts in markers.items():
+            counts.add_sets(
+                {p for p in predicted if p[1] == cat}, {g for g in gold_markers if g[1] == cat}
+            )
+        fields.add_sets(set(verdict.data_fields), set(gold.get("data_fields", [])))
+    return {
+        "calls": len(pairs),
+        **{name: c.to_dict() for name, c in decisions.items()},
+        "markers": markers_all.to_dict(),
+        "markers_by_category": {cat: c.to_dict() for cat, c in markers.items()},
+        "data_fields": fields.to_dict(),
+    }
+
+
+def evaluate(
+    calls: Sequence[GoldCall], systems: Mapping[str, Iterable[CallVerdict]]
+) -> dict[str, Any]:
+    """Score each system's verdicts (in the order of ``calls``), overall and per style."""
+    report: dict[str, Any] = {"calls": len(calls), "systems": {}}
+    for name, verdicts in systems.items():
+        pairs = list(zip(calls, verdicts, strict=True))
+        styles = sorted({c.style for c in calls})
+        report["systems"][name] = {
+            "overall": _score(pairs),
+            "by_style": {s: _score([p for p in pairs if p[0].style == s]) for s in styles},
+        }
+    return report
+
+
+def format_report(report: Mapping[str, Any]) -> str:
+    """A plain-text table: one row per decision and system, then the same per style."""
+    systems = report["systems"]
+    rows = [f"{report['calls']} calls"]
+
+    def block(title: str, get) -> None:
+        rows.append("")
+        rows.append(title)
+        header = f"  {'decision':<28}" + "".join(f"{name:>22}" for name in systems)
+        rows.append(header)
+        rows.append(f"  {'':<28}" + "".join(f"{'P     R     F1':>22}" for _ in systems))
+        keys = [*DECISIONS, "markers"]
+        keys += [f"markers:{c}" for c in sorted(LABELS["empathy"])]
+        keys.append("data_fields")
+        for key in keys:
+            cells = []
+            for name in systems:
+                part = get(systems[name])
+                if part is None:
+                    cells.append(f"{'-':>22}")
+                    continue
+                if key.startswith("markers:"):
+                    m = part["markers_by_category"][key.split(":", 1)[1]]
+                else:
+                    m = part[key]
+                cells.append(f"{m['precision']:>10.3f}{m['recall']:>6.3f}{m['f1']:>6.3f}")
+            rows.append(f"  {key:<28}" + "".join(cells))
+
+    block("overall", lambda s: s["overall"])
+    styles = sorted({st for s in systems.values() for st in s["by_style"]})
+    for style in styles:
+        block(f"style: {style}", lambda s, style=style: s["by_style"].get(style))
+    rows.append("")
+    rows.append("confusion (straight_to_data): tp fp fn tn")
+    for name, s in systems.items():
+        c = s["overall"]["straight_to_data"]
+        rows.append(f"  {name:<20} {c['tp']:>4} {c['fp']:>4} {c['fn']:>4} {c['tn']:>4}")
+    return "\n".join(rows)
+
+
+def evaluate_systems(calls: Sequence[GoldCall], model_path: str | None = None) -> dict[str, Any]:
+    """Rules only, classifier only and combined, side by side, on the given calls.
+
+    "classifier only" is the text view of the combined model (opening turns' text, no rule
+    features); "combined" is the shipped model. Without a loadable model only the rules are
+    reported, and the report says why.
+    """
+    from .errors import ModelError
+    from .features import call_record
+    from .model import apply_probability, load_model
+    from .scorer import EmpathyScorer
+
+    transcripts = [c.transcript for c in calls]
+    rules = list(EmpathyScorer(model=None).score_many(transcripts))
+    systems: dict[str, list[CallVerdict]] = {"rules": rules}
+    note = None
+    try:
+        model = load_model(model_path)
+    except ModelError as err:
+        model, note = None, str(err)
+    if model is not None:
+        records = [call_record(v, c.transcript) for v, c in zip(rules, calls, strict=True)]
+        text_view = getattr(model.estimator, "text_", None)
+        if text_view is not None:
+            text_p = text_view.predict_proba(records)[:, 1]
+            systems["classifier"] = [
+                apply_probability(v, float(p), model.threshold)
+                for v, p in zip(rules, text_p, strict=True)
+            ]
+        systems["combined"] = [
+            apply_probability(v, p, model.threshold)
+            for v, p in zip(rules, model.predict_proba(records), strict=True)
+        ]
+    report = evaluate(calls, systems)
+    if note:
+        report["note"] = note
+    return report

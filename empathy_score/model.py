@@ -1,0 +1,466 @@
+"""The "straight to policy number" classifier: train, save, verify, load.
+
+The model is a scikit-learn pipeline over :func:`empathy_score.features.call_record`: the rule
+features (what was found, where, in which order) and TF-IDF of the opening turns' text, into a
+logistic regression whose probabilities are calibrated on held-out folds. Training is
+deterministic (fixed seeds, sorted data) and the recipe is this module.
+
+A model file is a pickle, and unpickling runs code: a model is only loaded from the packaged
+artefact or a path the user names, and only after its SHA-256 matches the manifest beside it.
+A manifest from another scikit-learn version or feature schema is refused with a message saying
+how to retrain.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import platform
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from .errors import ModelError
+from .features import FEATURE_SCHEMA
+
+__all__ = [
+    "DEFAULT_MODEL",
+    "StraightToDataModel",
+    "build_estimator",
+    "load_model",
+    "save_model",
+    "sha256_of",
+]
+
+DEFAULT_MODEL = "straight_to_data"
+SEED = 20261125
+
+
+def _select(key: str):
+    """A picklable column selector for records (module-level so pickles stay importable)."""
+    return _Selector(key)
+
+
+class _Selector:
+    def __init__(self, key: str) -> None:
+        self.key = key
+
+    def __call__(self, records: Sequence[Mapping[str, Any]]) -> list[Any]:
+        return [r[self.key] for r in records]
+
+
+def _rules_view():
+    from sklearn.feature_extraction import DictVectorizer
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import FunctionTransformer, MaxAbsScaler
+
+    return make_pipeline(
+        FunctionTransformer(_select("rules")), DictVectorizer(sort=True), MaxAbsScaler()
+    )
+
+
+def _text_view():
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.pipeline import FeatureUnion, make_pipeline
+    from sklearn.preprocessing import FunctionTransformer
+
+    return FeatureUnion(
+        [
+            (
+                key,
+                make_pipeline(
+                    FunctionTransformer(_select(key)),
+                    TfidfVectorizer(
+                        analyzer="char_wb", ngram_range=(3, 5), min_df=2, sublinear_tf=True
+                    ),
+                ),
+            )
+            for key in ("customer_text", "agent_text")
+        ]
+    )
+
+
+class BlendedModel:
+    """Rules and text, blended: the shipped "combined" model (a scikit-learn estimator).
+
+    Two views of a call are trained apart and weighed on data that neither saw:
+
+    - the **text** model, a logistic regression on TF-IDF character n-grams of the opening
+      turns, calibrated with a sigmoid on held-out folds, is fitted on the train split;
+    - the **rules** need no fitting, but the patterns were developed on the train split, so
+      their verdicts there look better than they are;
+    - a small logistic regression over (rule verdict, rule found a request, logit of the text
+      probability) is therefore fitted on the **dev** split, where the rules are honest.
+
+    The test split stays untouched and is only reported.
+    """
+
+    def __init__(self, text_c: float = 3.0, seed: int = SEED) -> None:
+        self.text_c = text_c
+        self.seed = seed
+
+    def _meta_features(self, records):
+        import numpy as np
+
+        text = np.clip(self.text_.predict_proba(list(records))[:, 1], 1e-4, 1 - 1e-4)
+        rules = [r["rules"] for r in records]
+        return np.column_stack(
+            [
+                [r["rule.straight_to_data"] for r in rules],
+                [r["rule.has_request"] for r in rules],
+                np.log(text / (1 - text)),
+            ]
+        )
+
+    def fit(self, records, labels, blend_records, blend_labels):
+        """Fit the text model on ``records`` and the blend on ``blend_records`` (dev)."""
+        from sklearn.linear_model import LogisticRegression
+
+        self.text_ = build_estimator(use_rules=False, use_text=True, text_c=self.text_c)
+        self.text_.fit(list(records), list(labels))
+        self.blend_ = LogisticRegression(max_iter=1000, random_state=self.seed)
+        self.blend_.fit(self._meta_features(blend_records), list(blend_labels))
+        self.classes_ = self.blend_.classes_
+        return self
+
+    def predict_proba(self, records):
+        return self.blend_.predict_proba(self._meta_features(records))
+
+    def predict(self, records):
+        return self.predict_proba(records)[:, 1] >= 0.5
+
+
+def build_estimator(*, use_rules: bool = True, use_text: bool = True, text_c: float = 3.0):
+    """An unfitted single-view estimator: rule features or opening text, calibrated.
+
+    Text only is the "classifier only" system of ``evaluate``; the shipped combined model is
+    :class:`BlendedModel`.
+    """
+    from sklearn.calibration import CalibratedClassifierCV
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import StratifiedKFold
+    from sklearn.pipeline import make_pipeline
+
+    if use_rules == use_text:
+        raise ValueError("build_estimator takes one view; the combined model is BlendedModel")
+    view = _rules_view() if use_rules else _text_view()
+    regression = LogisticRegression(
+        C=1.0 if use_rules else text_c, max_iter=3000, class_weight="balanced"
+    )
+    return CalibratedClassifierCV(
+        make_pipeline(view, regression),
+        method="sigmoid",
+        cv=StratifiedKFold(5, shuffle=True, random_state=SEED),
+    )
+
+
+def sha256_of(path: str | Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def library_versions() -> dict[str, str]:
+    import numpy
+    import sklearn
+    import spacy
+
+    from . import __version__
+
+    return {
+        "python": platform.python_version(),
+        "scikit-learn": sklearn.__version__,
+        "numpy": numpy.__version__,
+        "spacy": spacy.__version__,
+        "empathy_score": __version__,
+    }
+
+
+@dataclass(frozen=True)
+class StraightToDataModel:
+    """A loaded, verified classifier and its manifest."""
+
+    estimator: Any
+    manifest: Mapping[str, Any]
+    threshold: float = 0.5
+
+    def predict_proba(self, records: Sequence[Mapping[str, Any]]) -> list[float]:
+        """Calibrated probability of ``straight_to_data`` for each call record."""
+        if not records:
+            return []
+        return [float(p) for p in self.estimator.predict_proba(list(records))[:, 1]]
+
+
+def save_model(
+    estimator: Any, directory: str | Path, name: str, manifest: Mapping[str, Any]
+) -> Path:
+    """Write ``<name>.joblib`` and its manifest ``<name>.json`` (with the artefact's SHA-256)."""
+    import joblib
+
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    artefact = directory / f"{name}.joblib"
+    joblib.dump(estimator, artefact, compress=3)
+    record = dict(manifest)
+    record["artefact"] = artefact.name
+    record["sha256"] = sha256_of(artefact)
+    (directory / f"{name}.json").write_text(
+        json.dumps(record, indent=2, ensure_ascii=False, sort_keys=True) + "\n", encoding="utf-8"
+    )
+    (directory / f"{name}.md").write_text(model_card(record), encoding="utf-8")
+    return artefact
+
+
+def _packaged(name: str) -> Path:
+    return Path(str(resources.files("empathy_score.models").joinpath(f"{name}.joblib")))
+
+
+def load_model(path: str | Path | None = None) -> StraightToDataModel:
+    """Load a classifier: the packaged one, or the ``.joblib`` at ``path`` (manifest beside it).
+
+    The SHA-256 in the manifest is checked *before* unpickling; a different scikit-learn
+    version or feature schema is refused. Every refusal is a :class:`ModelError` that says how
+    to retrain (``empathy-score train``).
+    """
+    artefact = _packaged(DEFAULT_MODEL) if path is None else Path(path)
+    manifest_path = artefact.with_suffix(".json")
+    retrain = "retrain it with `empathy-score train corpora/` (deterministic, about a minute)"
+    if not artefact.is_file():
+        raise ModelError(f"no model file; {retrain}", path=artefact)
+    try:
+        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as err:
+        raise ModelError(
+            f"missing or unreadable model manifest ({err}); a model is never loaded without "
+            f"one; {retrain}",
+            path=manifest_path,
+        ) from None
+    actual = sha256_of(artefact)
+    if manifest.get("sha256") != actual:
+        raise ModelError(
+            f"SHA-256 {actual[:12]}… does not match the manifest "
+            f"({str(manifest.get('sha256'))[:12]}…): the file was changed or replaced and is not "
+            f"loaded; {retrain}",
+            path=artefact,
+        )
+    import sklearn
+
+    trained_with = manifest.get("versions", {}).get("scikit-learn")
+    if trained_with != sklearn.__version__:
+        raise ModelError(
+            f"trained with scikit-learn {trained_with}, but {sklearn.__version__} is installed; "
+            f"pickles do not carry across versions: install scikit-learn=={trained_with} or "
+            f"{retrain}",
+            path=artefact,
+        )
+    if manifest.get("feature_schema") != FEATURE_SCHEMA:
+        raise ModelError(
+            f"feature schema {manifest.get('feature_schema')} != {FEATURE_SCHEMA}; {retrain}",
+            path=artefact,
+        )
+    import joblib
+
+    estimator = joblib.load(artefact)
+    return StraightToDataModel(
+        estimator=estimator,
+        manifest=manifest,
+        threshold=float(manifest.get("threshold", 0.5)),
+    )
+
+
+def reliability_table(probabilities: Sequence[float], labels: Sequence[bool], bins: int = 5):
+    """Calibration check: per probability bin, the mean prediction and the observed rate."""
+    rows = []
+    for b in range(bins):
+        lo, hi = b / bins, (b + 1) / bins
+        members = [
+            (p, y)
+            for p, y in zip(probabilities, labels, strict=True)
+            if lo <= p < hi or (b == bins - 1 and p == 1.0)
+        ]
+        rows.append(
+            {
+                "bin": f"{lo:.1f}-{hi:.1f}",
+                "calls": len(members),
+                "mean_probability": round(sum(p for p, _ in members) / len(members), 3)
+                if members
+                else None,
+                "observed_rate": round(sum(y for _, y in members) / len(members), 3)
+                if members
+                else None,
+            }
+        )
+    return rows
+
+
+def train_model(corpus: str | Path, *, use_rules: bool = True, use_text: bool = True):
+    """Fit the classifier on the corpus; return (estimator, manifest).
+
+    The combined model learns its text view on the train split and its blend on dev (see
+    :class:`BlendedModel`); single-view models learn on train alone. Deterministic: calls
+    are sorted by id, folds and solvers seeded. The manifest records the training data's
+    fingerprint, library versions and metrics on dev and test; test is reported, never used
+    to choose anything.
+    """
+    from .corpus import corpus_fingerprint, load_corpus
+    from .evaluate import evaluate
+    from .features import call_record
+    from .scorer import EmpathyScorer
+
+    calls = sorted(load_corpus(corpus), key=lambda c: c.id)
+    scorer = EmpathyScorer(model=None)
+    verdicts = list(scorer.score_many([c.transcript for c in calls]))
+    records = [call_record(v, c.transcript) for v, c in zip(verdicts, calls, strict=True)]
+    labels = [bool(c.gold["straight_to_data"]) for c in calls]
+    train = [i for i, c in enumerate(calls) if c.split == "train"]
+    dev = [i for i, c in enumerate(calls) if c.split == "dev"]
+    if use_rules and use_text:
+        estimator = BlendedModel().fit(
+            [records[i] for i in train],
+            [labels[i] for i in train],
+            [records[i] for i in dev],
+            [labels[i] for i in dev],
+        )
+    else:
+        estimator = build_estimator(use_rules=use_rules, use_text=use_text)
+        estimator.fit([records[i] for i in train], [labels[i] for i in train])
+    model = StraightToDataModel(estimator=estimator, manifest={})
+    metrics: dict[str, Any] = {}
+    for split in ("dev", "test"):
+        index = [i for i, c in enumerate(calls) if c.split == split]
+        probabilities = model.predict_proba([records[i] for i in index])
+        combined = [
+            apply_probability(verdicts[i], p, model.threshold)
+            for i, p in zip(index, probabilities, strict=True)
+        ]
+        report = evaluate(
+            [calls[i] for i in index],
+            {"rules": [verdicts[i] for i in index], "model": combined},
+        )
+        metrics[split] = {
+            "calls": len(index),
+            "straight_to_data": {
+                name: s["overall"]["straight_to_data"] for name, s in report["systems"].items()
+            },
+            "reliability": reliability_table(probabilities, [labels[i] for i in index]),
+        }
+    manifest = {
+        "name": DEFAULT_MODEL,
+        "task": "straight_to_data",
+        "feature_schema": FEATURE_SCHEMA,
+        "features": {"rules": use_rules, "opening_text": use_text},
+        "threshold": 0.5,
+        "seed": SEED,
+        "versions": library_versions(),
+        "training_data": {
+            "corpus": str(corpus),
+            "train_calls": len(train),
+            "dev_calls": len(dev),
+            "sha256": corpus_fingerprint([calls[i] for i in train + dev]),
+        },
+        "metrics": metrics,
+    }
+    return estimator, manifest
+
+
+def apply_probability(verdict, probability: float, threshold: float = 0.5):
+    """The combined verdict: the rule verdict with the classifier's say on straight_to_data.
+
+    ``straight_to_data`` implies an opportunity and no empathy before the data request, so a
+    call the model flags is marked so; a call it clears keeps the rule findings as evidence.
+    """
+    from dataclasses import replace
+
+    # without a data request there is nothing to go straight to
+    flagged = probability >= threshold and verdict.first_data_request_turn is not None
+    if flagged:
+        return replace(
+            verdict,
+            straight_to_data=True,
+            straight_to_data_probability=probability,
+            opportunity=True,
+            empathy_before_data=False,
+        )
+    return replace(verdict, straight_to_data=False, straight_to_data_probability=probability)
+
+
+def model_card(manifest: Mapping[str, Any]) -> str:
+    """The human-readable model card (``models/<name>.md``), written from the manifest."""
+
+    def row(name: str, m: Mapping[str, Any]) -> str:
+        return (
+            f"| {name} | {m['precision']:.3f} | {m['recall']:.3f} | {m['f1']:.3f} | "
+            f"{m['tp']} | {m['fp']} | {m['fn']} | {m['tn']} |"
+        )
+
+    lines = [
+        f"# Model card: `{manifest['name']}`",
+        "",
+        "Flags the **straight to policy number** pattern: the customer voiced a distressing event",
+        "or feeling, and the agent asked for data before showing any empathy",
+        "(`straight_to_data` in `ANNOTATION.md`). Output: `straight_to_data_probability` per call.",
+        "",
+        "## How it decides",
+        "",
+        "A blend of the rule pipeline's verdict and a text model (logistic regression on TF-IDF",
+        "character 3–5-grams of the customer's and the agent's opening turns, up to the first data",
+        "request), see `empathy_score/model.py`. The text model is fitted on the **train** split,",
+        "the blend on **dev** (the rule patterns were developed on train, so only dev shows how",
+        "far to trust them); **test** is only reported. A call with no data request is never",
+        "flagged. Rebuild with `empathy-score train corpora/` (deterministic).",
+        "",
+        "## Training data",
+        "",
+        f"- corpus: `{manifest['training_data']['corpus']}` (our own annotated Dutch calls,",
+        "  see `corpora/README.md`)",
+        f"- train calls: {manifest['training_data']['train_calls']}, "
+        f"dev calls: {manifest['training_data'].get('dev_calls', 0)}",
+        f"- training data SHA-256: `{manifest['training_data']['sha256']}`",
+        f"- feature schema: {manifest['feature_schema']}, threshold: {manifest['threshold']}",
+        "- versions: " + ", ".join(f"{k} {v}" for k, v in sorted(manifest["versions"].items())),
+        "",
+        "## Metrics (`straight_to_data`)",
+        "",
+    ]
+    for split in ("dev", "test"):
+        metrics = manifest["metrics"][split]
+        note = " (the blend was fitted here: optimistic)" if split == "dev" else " (held out)"
+        lines += [
+            f"### {split}: {metrics['calls']} calls{note}",
+            "",
+            "| system | precision | recall | F1 | tp | fp | fn | tn |",
+            "|---|---|---|---|---|---|---|---|",
+        ]
+        lines += [row(name, m) for name, m in metrics["straight_to_data"].items()]
+        lines += [
+            "",
+            "Reliability (calibration):",
+            "",
+            "| probability | calls | mean predicted | observed rate |",
+            "|---|---|---|---|",
+        ]
+        for r in metrics["reliability"]:
+            lines.append(
+                f"| {r['bin']} | {r['calls']} | {r['mean_probability']} | {r['observed_rate']} |"
+            )
+        lines.append("")
+    lines += [
+        "## Limits",
+        "",
+        "- Trained on calls we wrote ourselves (about 440, 16 domains, a third speech-recogniser",
+        "  style): real calls by other people differ; expect lower figures there.",
+        "- It judges text only: no voice, no emotion recognition of people. A QA aid for coaching,",
+        "  not a basis for decisions about individual employees on its own.",
+        "",
+        "## Safety",
+        "",
+        "The artefact is a pickle. `load_model` checks its SHA-256 against `sha256` in the",
+        "manifest **before** unpickling, and refuses another scikit-learn version or feature",
+        f"schema. Artefact SHA-256: `{manifest.get('sha256', '(written on save)')}`.",
+        "",
+    ]
+    return "\n".join(lines)
