@@ -188,3 +188,48 @@ def evaluate_systems(calls: Sequence[GoldCall], model_path: str | None = None) -
     if note:
         report["note"] = note
     return report
+
+
+def agreement(calls: Sequence[GoldCall], second: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
+    """Cohen's kappa between the corpus labels and a second, independent annotation.
+
+    Decisions compared: ``opportunity`` and ``straight_to_data`` per call, and each marker
+    category per agent turn (present or not), plus "any marker" per agent turn.
+    """
+    from sklearn.metrics import cohen_kappa_score
+
+    pairs: dict[str, tuple[list[bool], list[bool]]] = {
+        name: ([], []) for name in ("opportunity", "straight_to_data", "empathy_before_data")
+    }
+    turn_pairs: dict[str, tuple[list[bool], list[bool]]] = {
+        name: ([], []) for name in [*sorted(LABELS["empathy"]), "any_marker"]
+    }
+    compared = [c for c in calls if c.id in second]
+    for call in compared:
+        other = second[call.id]
+        for name, (a, b) in pairs.items():
+            a.append(bool(call.gold[name]))
+            b.append(bool(other[name]))
+        first_markers = set(iter_gold_markers(call.gold))
+        second_markers = set(iter_gold_markers(other))
+        for index, turn in enumerate(call.transcript.turns):
+            if turn.speaker != "agent":
+                continue
+            for name, (a, b) in turn_pairs.items():
+                if name == "any_marker":
+                    a.append(any(t == index for t, _ in first_markers))
+                    b.append(any(t == index for t, _ in second_markers))
+                else:
+                    a.append((index, name) in first_markers)
+                    b.append((index, name) in second_markers)
+    result: dict[str, Any] = {"calls": len(compared)}
+    for name, (a, b) in {**pairs, **{f"turn:{k}": v for k, v in turn_pairs.items()}}.items():
+        agree = sum(x == y for x, y in zip(a, b, strict=True))
+        result[name] = {
+            "items": len(a),
+            "agreement": round(agree / len(a), 3) if a else None,
+            "kappa": round(float(cohen_kappa_score(a, b)), 3)
+            if a and len(set(a + b)) > 1
+            else None,
+        }
+    return result
