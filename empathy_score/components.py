@@ -30,7 +30,6 @@ from spacy.language import Language
 from spacy.matcher import Matcher, PhraseMatcher
 from spacy.pipeline import SpanRuler
 from spacy.tokens import Doc, Span
-from spacy.util import filter_spans
 
 from .errors import PatternError
 from .rules import FAMILIES, ContextRule, read_context_rules, read_patterns
@@ -270,6 +269,34 @@ def make_context(
     return ContextFilter(nlp, name, rules_path=rules_path, spans_keys=spans_keys)
 
 
+def _resolve_overlaps(cues: dict[Span, tuple[int, int] | None]) -> list[Span]:
+    """Where rules found overlapping words, keep the longest match (then the one whose cue
+    reaches furthest, then the first); then widen each survivor to its cue.
+
+    Overlaps are settled on the matched words alone, so that a cue after a list ("naam en
+    geboortedatum graag") cannot make one field's widened span swallow the next.
+    """
+    widened = {span: _widen(span, cue) for span, cue in cues.items()}
+    ranked = sorted(
+        cues, key=lambda s: (-(s.end - s.start), -len(widened[s]), s.start, s.label_, s.id_)
+    )
+    taken: set[int] = set()
+    kept = []
+    for span in ranked:
+        if not taken.intersection(range(span.start, span.end)):
+            kept.append(span)
+            taken.update(range(span.start, span.end))
+    return [widened[span] for span in sorted(kept, key=lambda s: (s.start, s.end))]
+
+
+def _widen(span: Span, cue: tuple[int, int] | None) -> Span:
+    """The span stretched to cover its cue, so evidence reads "mag ik uw polisnummer"."""
+    if cue is None:
+        return span
+    start, end = min(span.start, cue[0]), max(span.end, cue[1])
+    return Span(span.doc, start, end, label=span.label, span_id=span.id)
+
+
 class ContextFilter:
     """Apply context rules (``patterns/context.jsonl``) to the candidate spans of each family."""
 
@@ -304,7 +331,10 @@ class ContextFilter:
     def _triggers(self, doc: Doc) -> tuple[list[tuple[ContextRule, int, int]], list[int]]:
         triggers: list[tuple[ContextRule, int, int]] = []
         terminators: list[int] = []
-        for key, start, end in list(self._phrase_matcher(doc)) + list(self._matcher(doc)):
+        matches = list(self._phrase_matcher(doc))
+        if len(self._matcher):  # an empty Matcher warns (W036) on every call
+            matches += self._matcher(doc)
+        for key, start, end in matches:
             rule = self._rule_by_key[key]
             if rule.effect == "terminate":
                 terminators.extend(range(start, end))
@@ -339,22 +369,21 @@ class ContextFilter:
         triggers, terminators = self._triggers(doc)
         rejected = doc._.empathy_rejected or []
         for key in keys:
-            kept: list[Span] = []
+            cues: dict[Span, tuple[int, int] | None] = {}
             for span in doc.spans[key]:
                 verdict = self._judge(span, triggers, terminators)
                 if isinstance(verdict, str):
                     rejected.append((key, span, verdict))
                 else:
-                    kept.append(verdict)
-            # several rules may find the same words: keep the longest, first
-            doc.spans[key] = filter_spans(kept)
+                    cues[span] = verdict
+            doc.spans[key] = _resolve_overlaps(cues)
         doc._.empathy_rejected = rejected
         return doc
 
     def _judge(
         self, span: Span, triggers: list[tuple[ContextRule, int, int]], terminators: list[int]
-    ) -> Span | str:
-        """The span to keep (widened to its cue), or the id of the rule that drops it."""
+    ) -> tuple[int, int] | str | None:
+        """The nearest cue in scope (None: needs none), or the id of the rule that drops it."""
         pattern_id = span.id_
         required = [r for r in self.rules if r.effect == "require" and r.applies_to(pattern_id)]
         cue: tuple[int, int] | None = None
@@ -369,10 +398,7 @@ class ContextFilter:
                 cue = (start, end)
         if required and cue is None:
             return "missing:" + ",".join(sorted({r.id for r in required}))
-        if cue is None:
-            return span
-        start, end = min(span.start, cue[0]), max(span.end, cue[1])
-        return Span(span.doc, start, end, label=span.label, span_id=span.id)
+        return cue
 
     def to_disk(self, path: Path, *, exclude: Iterable[str] = ()) -> None:
         pass

@@ -74,6 +74,7 @@ LABELS: Mapping[str, frozenset[str]] = {
             "anger",
             "frustration",
             "worry",
+            "distress",  # a learned detection whose type is not known
         }
     ),
 }
@@ -171,6 +172,13 @@ def _expand_group(
     return options, pos + 1
 
 
+def _unknown_slot(name: str) -> str:
+    return (
+        f"unknown lexicon slot {name!r}: a single word in braces names a list in lexicon.json; "
+        f"for the word itself, optional, write {{{name}|}}"
+    )
+
+
 def _read_jsonl(source, where: str) -> Iterator[tuple[int, dict[str, Any]]]:
     try:
         text = source.read_text(encoding="utf-8")
@@ -248,7 +256,7 @@ def read_patterns(
                 phrases = expand_phrase(pattern, lexicon)
             except KeyError as err:
                 raise PatternError(
-                    f"unknown lexicon slot {err.args[0]!r}", path=where, line=number
+                    _unknown_slot(err.args[0]), path=where, line=number
                 ) from None
             except ValueError as err:
                 raise PatternError(str(err), path=where, line=number) from None
@@ -334,7 +342,7 @@ def read_context_rules(
                 phrases = tuple(expand_phrase(pattern, lexicon))
             except KeyError as err:
                 raise PatternError(
-                    f"unknown lexicon slot {err.args[0]!r}", path=where, line=number
+                    _unknown_slot(err.args[0]), path=where, line=number
                 ) from None
             except ValueError as err:
                 raise PatternError(str(err), path=where, line=number) from None
