@@ -13,11 +13,24 @@ said, where it stood in the source file) and free-form metadata. Three file form
     and optional ``"start"``/``"end"`` give a turn's timing in seconds.
 ``.jsonl``
     One such call per line.
+Diarised speech-to-text JSON (``.json``/``.jsonl``)
+    Segments with anonymous speakers, bare or under ``"segments"`` (told from the above by
+    their shape): :mod:`empathy_score.readers.diarized`.
+``.csv``, ``.tsv``
+    One row per turn, many calls per file: :mod:`empathy_score.readers.tabular`.
+``.vtt``, ``.srt``
+    Subtitle-style speech-to-text output: :mod:`empathy_score.readers.subtitles`.
+
+When speaker labels are anonymous (``SPEAKER_00``, ``Spreker 1``), the new readers infer which
+speaker is the agent (:mod:`empathy_score.readers.roles`) and record the guess on
+``meta["role_inference"]``; ``agent_speaker=`` names the agent instead. No input is read whole
+if it is larger than ``max_bytes`` (:data:`DEFAULT_MAX_BYTES`; for ``.jsonl`` per line).
 
 :func:`load_transcript` reads one call and raises :class:`~empathy_score.errors.TranscriptError`
 when it cannot. :func:`iter_transcripts` reads many (files, folders, ``.jsonl`` lines) and yields
 a ``TranscriptError`` *in place of* every input it cannot read, so that a batch job can report
-each failure and carry on.
+each failure and carry on; a call whose id was already read becomes such an error too
+(:func:`flag_duplicate_ids`).
 """
 
 from __future__ import annotations
@@ -40,12 +53,16 @@ from empathy_score.errors import TranscriptError, TranscriptWarning
 __all__ = [
     "AGENT",
     "CUSTOMER",
+    "DEFAULT_MAX_BYTES",
     "DEFAULT_ROLE_ALIASES",
+    "MAX_TURN_CHARS",
     "SUPPORTED_SUFFIXES",
     "Transcript",
     "Turn",
+    "flag_duplicate_ids",
     "iter_transcripts",
     "load_transcript",
+    "one_sided",
     "parse_text",
 ]
 
@@ -78,8 +95,26 @@ Every reader takes ``aliases`` (label -> ``"agent"`` or ``"customer"``), merged 
 labels are compared case-insensitively with runs of whitespace collapsed to one space.
 """
 
-SUPPORTED_SUFFIXES: tuple[str, ...] = (".txt", ".json", ".jsonl")
+SUPPORTED_SUFFIXES: tuple[str, ...] = (".txt", ".json", ".jsonl", ".csv", ".tsv", ".vtt", ".srt")
 """File extensions the readers understand (compared case-insensitively)."""
+
+MAX_TURN_CHARS = 100_000
+"""The longest turn read, in characters (about two hours of non-stop speech).
+
+A longer "turn" is a file without line breaks or speaker labels rather than speech, and spaCy
+refuses texts over a million characters; such a call is reported, not scored.
+"""
+
+# Files holding many calls: load_transcript() insists on exactly one.
+_MULTI_CALL_SUFFIXES = (".jsonl", ".csv", ".tsv")
+
+DEFAULT_MAX_BYTES = 10 * 1024 * 1024
+"""The largest input read in one piece (10 MiB): a whole file, or one line of a ``.jsonl`` file.
+
+An hour-long call is about 60 kB of text (under 1 MB as diarised JSON with word timings), so a
+larger file is almost certainly not one call; refusing it keeps a stray 50 MB log or a
+one-line dump from filling memory. Raise it with ``max_bytes=`` for big ``.csv`` exports.
+"""
 
 # A line break in any of the conventions editors count as one, so that line numbers in our
 # messages are the ones the user sees. (str.splitlines would also split on \x0c, \u2028, …)
@@ -93,6 +128,26 @@ _LABEL_MAX_WORDS = 2
 
 # Enough of a file's start to tell text from binary before a .jsonl file is read line by line.
 _SNIFF_BYTES = 8192
+
+
+@dataclass(frozen=True)
+class _ReadOptions:
+    """How files are read besides the aliases: the anonymous agent's label and the size cap."""
+
+    agent_speaker: str | None = None
+    max_bytes: int = DEFAULT_MAX_BYTES
+
+    def __post_init__(self) -> None:
+        if self.agent_speaker is not None and (
+            not isinstance(self.agent_speaker, str) or not self.agent_speaker.strip()
+        ):
+            raise ValueError(
+                f"agent_speaker must be a non-empty string, got {self.agent_speaker!r}"
+            )
+        if isinstance(self.max_bytes, bool) or not isinstance(self.max_bytes, int):
+            raise ValueError(f"max_bytes must be an integer, got {self.max_bytes!r}")
+        if self.max_bytes < 1:
+            raise ValueError(f"max_bytes must be positive, got {self.max_bytes}")
 
 
 # --------------------------------------------------------------------------------------------
@@ -393,6 +448,8 @@ def _parse_json(text: str, *, source: str, line: int | None) -> Any:
         ) from None
     except RecursionError:
         raise TranscriptError("invalid JSON: nested too deeply", path=source, line=line) from None
+    except ValueError as error:  # e.g. an integer of more than 4300 digits
+        raise TranscriptError(f"invalid JSON: {error}", path=source, line=line) from None
 
 
 def _transcript_from_json(
@@ -402,8 +459,20 @@ def _transcript_from_json(
     source: str,
     line: int | None,
     roles: Mapping[str, str],
+    agent_speaker: str | None = None,
 ) -> Transcript:
     """Build a transcript from one decoded JSON call, checking its shape."""
+    from empathy_score.readers import diarized
+
+    if diarized.looks_diarized(value):
+        return diarized.transcript_from_segments(
+            value,
+            default_id=default_id,
+            source=source,
+            line=line,
+            roles=roles,
+            agent_speaker=agent_speaker,
+        )
 
     def error(message: str) -> TranscriptError:
         return TranscriptError(message, path=source, line=line)
@@ -480,8 +549,10 @@ def _seconds(raw: Mapping[str, Any], key: str) -> float | None:
         return None
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise ValueError(f'"{key}" must be a number of seconds, got {_json_kind(value)}')
-    if not math.isfinite(value):
+    if isinstance(value, float) and not math.isfinite(value):
         raise ValueError(f'"{key}" must be a finite number of seconds, got {value}')
+    if abs(value) > 1e12:  # also keeps a 400-digit integer from overflowing float()
+        raise ValueError(f'"{key}" is too large for a number of seconds')
     if value < 0:
         raise ValueError(f'"{key}" must not be negative, got {value:g}')
     return float(value)
@@ -531,11 +602,25 @@ def _warn_cp1252(path: Path, line: int | None = None) -> None:
     )
 
 
-def _read_text(path: Path) -> str:
+def _too_large(what: str, size: int | None, max_bytes: int) -> str:
+    size_text = f"{size:,} bytes" if size is not None else "more than that"
+    return (
+        f"{what} too large: {size_text}, the limit is max_bytes={max_bytes:,}; a call is rarely "
+        "over 1 MB, so check that this is a transcript (split it, or raise max_bytes)"
+    )
+
+
+def _read_text(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> str:
     try:
-        data = path.read_bytes()
+        with path.open("rb") as stream:
+            size = os.fstat(stream.fileno()).st_size
+            if size > max_bytes:
+                raise TranscriptError(_too_large("file", size, max_bytes), path=path)
+            data = stream.read(max_bytes + 1)  # a device or growing file may exceed its size
     except OSError as error:
         raise _os_error(path, error) from None
+    if len(data) > max_bytes:
+        raise TranscriptError(_too_large("file", None, max_bytes), path=path)
     if not data:
         raise TranscriptError("empty file", path=path)
     _check_not_binary(data, path)
@@ -552,20 +637,76 @@ def _read_text(path: Path) -> str:
 # --------------------------------------------------------------------------------------------
 
 
-def _load_one(path: Path, roles: Mapping[str, str]) -> Transcript:
-    """Read a .txt or .json file: exactly one call."""
-    text = _read_text(path)
-    if path.suffix.lower() == ".txt":
+def _load_one(
+    path: Path, roles: Mapping[str, str], options: _ReadOptions = _ReadOptions()
+) -> Transcript:
+    """Read a .txt, .json, .vtt or .srt file: exactly one call."""
+    text = _read_text(path, options.max_bytes)
+    suffix = path.suffix.lower()
+    if suffix == ".txt":
         return Transcript(
             id=path.stem, turns=_parse_lines(text, roles, str(path)), source=str(path)
         )
+    if suffix in (".vtt", ".srt"):
+        from empathy_score.readers import subtitles
+
+        parse = subtitles.parse_vtt if suffix == ".vtt" else subtitles.parse_srt
+        return parse(
+            text, id=path.stem, source=str(path), roles=roles, agent_speaker=options.agent_speaker
+        )
     value = _parse_json(text, source=str(path), line=None)
     return _transcript_from_json(
-        value, default_id=path.stem, source=str(path), line=None, roles=roles
+        value,
+        default_id=path.stem,
+        source=str(path),
+        line=None,
+        roles=roles,
+        agent_speaker=options.agent_speaker,
     )
 
 
-def _iter_jsonl(path: Path, roles: Mapping[str, str]) -> Iterator[Transcript | TranscriptError]:
+def _iter_table(
+    path: Path, roles: Mapping[str, str], options: _ReadOptions
+) -> Iterator[Transcript | TranscriptError]:
+    """Read a .csv or .tsv file: many calls, an error in place of each unreadable one."""
+    from empathy_score.readers import tabular
+
+    try:
+        text = _read_text(path, options.max_bytes)
+    except TranscriptError as error:
+        yield error
+        return
+    yield from tabular.read_table(
+        text,
+        source=str(path),
+        delimiter="\t" if path.suffix.lower() == ".tsv" else None,
+        roles=roles,
+        agent_speaker=options.agent_speaker,
+    )
+
+
+def _lines(stream, max_bytes: int) -> Iterator[bytes | None]:
+    """The lines of a binary stream, ``None`` in place of each longer than ``max_bytes``.
+
+    A long line is skipped in chunks, never held whole in memory.
+    """
+    while True:
+        raw = stream.readline(max_bytes + 1)
+        if not raw:
+            return
+        if len(raw.rstrip(b"\r\n")) <= max_bytes:
+            yield raw
+            continue
+        while not raw.endswith(b"\n"):
+            raw = stream.readline(max_bytes + 1)
+            if not raw:
+                break
+        yield None
+
+
+def _iter_jsonl(
+    path: Path, roles: Mapping[str, str], options: _ReadOptions = _ReadOptions()
+) -> Iterator[Transcript | TranscriptError]:
     """Read a .jsonl file line by line, yielding a TranscriptError for each unreadable line."""
     try:
         with path.open("rb") as stream:
@@ -581,7 +722,13 @@ def _iter_jsonl(path: Path, roles: Mapping[str, str]) -> Iterator[Transcript | T
             stream.seek(0)
             found = False
             warned = False
-            for number, raw in enumerate(stream, start=1):
+            for number, raw in enumerate(_lines(stream, options.max_bytes), start=1):
+                if raw is None:
+                    found = True
+                    yield TranscriptError(
+                        _too_large("line", None, options.max_bytes), path=path, line=number
+                    )
+                    continue
                 text, fell_back = _decode(raw)
                 if fell_back and not warned:
                     _warn_cp1252(path, number)
@@ -597,6 +744,7 @@ def _iter_jsonl(path: Path, roles: Mapping[str, str]) -> Iterator[Transcript | T
                         source=str(path),
                         line=number,
                         roles=roles,
+                        agent_speaker=options.agent_speaker,
                     )
                 except TranscriptError as error:
                     yield error
@@ -606,16 +754,45 @@ def _iter_jsonl(path: Path, roles: Mapping[str, str]) -> Iterator[Transcript | T
         yield _os_error(path, error)
 
 
-def _read_file(path: Path, roles: Mapping[str, str]) -> Iterator[Transcript | TranscriptError]:
+def _check_turns(transcript: Transcript) -> Transcript:
+    """Refuse a call with a turn longer than :data:`MAX_TURN_CHARS`."""
+    for turn in transcript.turns:
+        if len(turn.text) > MAX_TURN_CHARS:
+            raise TranscriptError(
+                f"turn too long: {len(turn.text):,} characters, the limit is {MAX_TURN_CHARS:,}; "
+                "is this a file without line breaks or speaker labels?",
+                path=transcript.source,
+                line=turn.line,
+            )
+    return transcript
+
+
+def _read_file(
+    path: Path, roles: Mapping[str, str], options: _ReadOptions = _ReadOptions()
+) -> Iterator[Transcript | TranscriptError]:
     """Yield every call in one file, or an error in place of what cannot be read."""
+    for entry in _read_formats(path, roles, options):
+        if isinstance(entry, Transcript):
+            try:
+                _check_turns(entry)
+            except TranscriptError as error:
+                entry = error
+        yield entry
+
+
+def _read_formats(
+    path: Path, roles: Mapping[str, str], options: _ReadOptions
+) -> Iterator[Transcript | TranscriptError]:
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
         yield _unsupported(path)
     elif suffix == ".jsonl":
-        yield from _iter_jsonl(path, roles)
+        yield from _iter_jsonl(path, roles, options)
+    elif suffix in (".csv", ".tsv"):
+        yield from _iter_table(path, roles, options)
     else:
         try:
-            yield _load_one(path, roles)
+            yield _load_one(path, roles, options)
         except TranscriptError as error:
             yield error
 
@@ -636,11 +813,17 @@ def _unsupported(path: Path) -> TranscriptError:
 
 
 def load_transcript(
-    path: str | os.PathLike[str], *, aliases: Mapping[str, str] | None = None
+    path: str | os.PathLike[str],
+    *,
+    aliases: Mapping[str, str] | None = None,
+    agent_speaker: str | None = None,
+    max_bytes: int = DEFAULT_MAX_BYTES,
 ) -> Transcript:
-    """Read one call from a ``.txt``, ``.json`` or single-call ``.jsonl`` file.
+    """Read one call from a ``.txt``, ``.json``, ``.vtt`` or ``.srt`` file, or a single-call
+    ``.jsonl``, ``.csv`` or ``.tsv`` file.
 
-    The id is the JSON ``"id"`` if there is one, else the file name without its extension.
+    The id is the JSON ``"id"`` (or the table's ``call_id``) if there is one, else the file name
+    without its extension.
     Files are UTF-8 (a byte-order mark is fine); a file that is not valid UTF-8 is read as
     Windows-1252 with a :class:`~empathy_score.errors.TranscriptWarning`.
 
@@ -651,6 +834,11 @@ def load_transcript(
     aliases
         Extra speaker labels (label -> ``"agent"`` or ``"customer"``), merged over
         :data:`DEFAULT_ROLE_ALIASES`; case-insensitive.
+    agent_speaker
+        For anonymous speakers (``SPEAKER_01``): the label of the agent, instead of inferring
+        it. Ignored when the file names its roles (``Agent``, ``Klant``).
+    max_bytes
+        The largest file read (for ``.jsonl``: the largest line); see :data:`DEFAULT_MAX_BYTES`.
 
     Returns
     -------
@@ -659,21 +847,23 @@ def load_transcript(
     Raises
     ------
     TranscriptError
-        If the file is missing or unreadable, empty, binary, of an unsupported type, malformed,
-        or (``.jsonl``) holds more than one call. The message names the file and, where known,
-        the line.
+        If the file is missing or unreadable, empty, binary, too large, of an unsupported type,
+        malformed, or (``.jsonl``, ``.csv``, ``.tsv``) holds more than one call. The message
+        names the file and, where known, the line.
     ValueError
-        If ``aliases`` maps a label to anything but ``"agent"`` or ``"customer"``.
+        If ``aliases`` maps a label to anything but ``"agent"`` or ``"customer"``, or
+        ``agent_speaker`` or ``max_bytes`` is not valid.
     """
     roles = _merge_aliases(aliases)
+    options = _ReadOptions(agent_speaker, max_bytes)
     path = Path(path)
     if path.is_dir():
         raise _os_error(path, IsADirectoryError())
     if path.suffix.lower() not in SUPPORTED_SUFFIXES:
         raise _unsupported(path)
-    if path.suffix.lower() != ".jsonl":
-        return _load_one(path, roles)
-    calls = _iter_jsonl(path, roles)
+    if path.suffix.lower() not in _MULTI_CALL_SUFFIXES:
+        return _check_turns(_load_one(path, roles, options))
+    calls = _read_file(path, roles, options)
     first = next(calls)
     if isinstance(first, TranscriptError):
         raise first
@@ -689,6 +879,8 @@ def iter_transcripts(
     paths: str | os.PathLike[str] | Iterable[str | os.PathLike[str]],
     *,
     aliases: Mapping[str, str] | None = None,
+    agent_speaker: str | None = None,
+    max_bytes: int = DEFAULT_MAX_BYTES,
 ) -> Iterator[Transcript | TranscriptError]:
     """Read many calls, lazily, accounting for every input.
 
@@ -698,9 +890,11 @@ def iter_transcripts(
     ``"."``) are skipped; files named explicitly are always read. Files are read one at a time,
     ``.jsonl`` files line by line.
 
-    Whatever cannot be read, a missing path, a file, or one ``.jsonl`` line, is yielded as a
-    :class:`~empathy_score.errors.TranscriptError` *in its place*, not raised, so that the caller
-    can emit an error record and continue with the rest.
+    Whatever cannot be read, a missing path, a file, one ``.jsonl`` line or one call of a
+    ``.csv`` file, is yielded as a :class:`~empathy_score.errors.TranscriptError` *in its
+    place*, not raised, so that the caller can emit an error record and continue with the rest.
+    So is every call whose id was already read (naming where it was first read): results keyed
+    by id must not silently overwrite each other.
 
     Parameters
     ----------
@@ -709,6 +903,12 @@ def iter_transcripts(
     aliases
         Extra speaker labels (label -> ``"agent"`` or ``"customer"``), merged over
         :data:`DEFAULT_ROLE_ALIASES`; case-insensitive.
+    agent_speaker
+        For anonymous speakers (``SPEAKER_01``): the label of the agent in every call, instead
+        of inferring it. Ignored for files that name their roles; a call with anonymous
+        speakers none of which has this label is an error.
+    max_bytes
+        The largest file read (for ``.jsonl``: the largest line); see :data:`DEFAULT_MAX_BYTES`.
 
     Yields
     ------
@@ -719,16 +919,77 @@ def iter_transcripts(
     ------
     ValueError
         Immediately (not on first iteration) if ``aliases`` maps a label to anything but
-        ``"agent"`` or ``"customer"``.
+        ``"agent"`` or ``"customer"``, or ``agent_speaker`` or ``max_bytes`` is not valid.
     """
     roles = _merge_aliases(aliases)
+    options = _ReadOptions(agent_speaker, max_bytes)
     if isinstance(paths, str | os.PathLike):
         paths = [paths]
-    return _iter_paths(paths, roles)
+    return flag_duplicate_ids(_iter_paths(paths, roles, options))
+
+
+def flag_duplicate_ids(
+    entries: Iterable[Transcript | TranscriptError], seen: dict[str, str] | None = None
+) -> Iterator[Transcript | TranscriptError]:
+    """Pass calls through, replacing each whose id was already seen with a TranscriptError.
+
+    The first call with an id is kept; every later one becomes an error located at its own file
+    (and line) that names where the first was read, so both can be found and fixed.
+
+    Parameters
+    ----------
+    entries
+        Calls and errors, e.g. from :func:`iter_transcripts`; errors pass unchanged.
+    seen
+        Ids already read, mapped to where (``"file:line"``); updated in place, so that one
+        dictionary can span several streams.
+    """
+    seen = {} if seen is None else seen
+    for entry in entries:
+        if isinstance(entry, Transcript):
+            line = entry.turns[0].line
+            place = entry.source or "a Transcript given in memory"
+            if entry.source is not None and line is not None:
+                place = f"{entry.source}:{line}"
+            first = seen.get(entry.id)
+            if first is not None:
+                yield TranscriptError(
+                    f"duplicate id {entry.id!r}: already read from {first}; "
+                    'give every call its own id (file name, or "id" / call_id)',
+                    path=entry.source,
+                    line=line if entry.source is not None else None,
+                )
+                continue
+            seen[entry.id] = place
+        yield entry
+
+
+def one_sided(transcript: Transcript) -> str | None:
+    """Why a call cannot be judged for empathy because one side is missing, else ``None``.
+
+    A call in which only the customer speaks has no agent to judge; one in which only the agent
+    speaks has no caller to respond to. Both usually mean a one-sided recording or speaker
+    labels that were mapped wrongly. Such calls are readable, so the readers return them; the
+    scorer reports them as errors rather than counting them in the rates.
+    """
+    spoken = {turn.speaker for turn in transcript.turns}
+    if AGENT not in spoken:
+        return (
+            "no agent turns: only the customer speaks (one speaker), so there is no agent to "
+            "judge; check the speaker labels (aliases, agent_speaker)"
+        )
+    if CUSTOMER not in spoken:
+        return (
+            "no customer turns: only the agent speaks (one speaker), so there is no caller to "
+            "respond to; check the speaker labels (aliases, agent_speaker)"
+        )
+    return None
 
 
 def _iter_paths(
-    paths: Iterable[str | os.PathLike[str]], roles: Mapping[str, str]
+    paths: Iterable[str | os.PathLike[str]],
+    roles: Mapping[str, str],
+    options: _ReadOptions = _ReadOptions(),
 ) -> Iterator[Transcript | TranscriptError]:
     for given in paths:
         path = Path(given)
@@ -738,13 +999,13 @@ def _iter_paths(
             yield _os_error(path, error)
             continue
         if not is_dir:
-            yield from _read_file(path, roles)
+            yield from _read_file(path, roles, options)
             continue
         for found in _walk(path):
             if isinstance(found, TranscriptError):
                 yield found
             else:
-                yield from _read_file(found, roles)
+                yield from _read_file(found, roles, options)
 
 
 def _walk(root: Path) -> Iterator[Path | TranscriptError]:

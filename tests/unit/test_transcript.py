@@ -389,7 +389,7 @@ def test_a_missing_path_is_yielded_as_an_error_in_its_place(tmp_path):
 
 
 def test_an_unsupported_file_given_explicitly_is_yielded_as_an_error():
-    (result,) = iter_transcripts(DATA / "folder" / "export.csv")
+    (result,) = iter_transcripts(DATA / "folder" / "export.xlsx")
     assert isinstance(result, TranscriptError)
     assert ", ".join(SUPPORTED_SUFFIXES) in str(result)
 

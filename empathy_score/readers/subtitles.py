@@ -1,0 +1,203 @@
+"""Subtitle-style speech-to-text output: WebVTT (``.vtt``) and SubRip (``.srt``).
+
+Parsing is left to well-kept libraries, ``webvtt-py`` and ``srt``; this module finds the
+speakers in the cue text and builds the call. A cue names its speaker with a WebVTT voice tag
+(``<v Agent>Goedemiddag…``, also accepted in SRT), or with a label before a colon on the cue's
+first line or after a dialogue dash (``Klant: Hallo``, ``[SPEAKER_00]: Hallo``,
+``- Spreker 2: Ja``). A cue without one continues the previous speaker (the first cue must
+name one), and consecutive cues of
+one speaker become one turn whose ``start``/``end`` are those of its first and last cue; its
+``line`` is the line of the first cue's timing line.
+
+Labels go through the aliases like those of ``.txt`` files; anonymous ones (``SPEAKER_00``,
+``Spreker 1``) get their roles by inference (:mod:`empathy_score.readers.roles`).
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Mapping, Sequence
+
+import srt
+import webvtt
+from webvtt.errors import MalformedCaptionError, MalformedFileError
+from webvtt.models import Caption
+
+from empathy_score.errors import TranscriptError
+from empathy_score.readers.roles import is_anonymous_label
+from empathy_score.readers.segments import Segment, assemble
+from empathy_score.transcript import Transcript, _looks_like_label, _normalise_label
+
+__all__ = ["parse_srt", "parse_vtt"]
+
+_TAGS = re.compile(r"<[^>]*>")
+_VOICE = Caption.VOICE_SPAN_PATTERN
+# "Agent: …", "[SPEAKER_00]: …", "- Spreker 2: …" — the label is checked separately.
+_PREFIX = re.compile(r"\s*(?P<dash>[-–]\s*)?\[?(?P<label>[^\[\]:<>]{1,30}?)\]?\s*:(?:\s+|$)")
+# A cue timing line, to find each cue's line in the file.
+_TIMING_LINE = re.compile(r"^\s*\S+\s+-->\s+\S+")
+_NO_LABELS = (
+    ": expected WebVTT voice tags ('<v Agent>Goedemiddag…') or labels before the cue text "
+    "('Klant: Hallo…'); a subtitle file without speakers cannot be scored"
+)
+
+
+def parse_vtt(
+    text: str,
+    *,
+    id: str,
+    source: str | None,
+    roles: Mapping[str, str],
+    agent_speaker: str | None = None,
+) -> Transcript:
+    """Read a WebVTT document (the whole file as text) as one call.
+
+    Raises
+    ------
+    TranscriptError
+        When the text is not WebVTT (no ``WEBVTT`` first line), has a bad timestamp or no cues,
+        when no cue names a speaker, on an unknown speaker label, or when ``agent_speaker`` is
+        not one of the speakers.
+    """
+    try:
+        captions = webvtt.from_string(text).captions
+        cues = [
+            (c.start_time.in_milliseconds() / 1000, c.end_time.in_milliseconds() / 1000, c.lines)
+            for c in captions
+        ]
+    except MalformedFileError:
+        raise TranscriptError(
+            "not a WebVTT file: the first line must be 'WEBVTT'", path=source
+        ) from None
+    except MalformedCaptionError as error:
+        raise TranscriptError(f"invalid WebVTT cue: {error}", path=source) from None
+    except Exception as error:  # a parser bug must not stop a batch: report it as unreadable
+        raise TranscriptError(f"cannot parse WebVTT: {error!r}", path=source) from None
+    return _build(cues, text, id=id, source=source, roles=roles, agent_speaker=agent_speaker)
+
+
+def parse_srt(
+    text: str,
+    *,
+    id: str,
+    source: str | None,
+    roles: Mapping[str, str],
+    agent_speaker: str | None = None,
+) -> Transcript:
+    """Read a SubRip document (the whole file as text) as one call.
+
+    Raises
+    ------
+    TranscriptError
+        On text that is not SubRip (naming the line where unreadable text starts), when there
+        are no cues or no cue names a speaker, on an unknown speaker label, or when
+        ``agent_speaker`` is not one of the speakers.
+    """
+    text = text.removeprefix("\ufeff")
+    try:
+        subtitles = list(srt.parse(text))
+        cues = [
+            (s.start.total_seconds(), s.end.total_seconds(), s.content.splitlines())
+            for s in subtitles
+        ]
+    except srt.SRTParseError as error:
+        line = text.count("\n", 0, error.actual_start) + 1
+        raise TranscriptError(
+            "not a SubRip cue: expected a number, then a timing line such as "
+            "'00:00:01,000 --> 00:00:04,000', then the text",
+            path=source,
+            line=line,
+        ) from None
+    except Exception as error:  # a parser bug must not stop a batch: report it as unreadable
+        raise TranscriptError(f"cannot parse SubRip: {error!r}", path=source) from None
+    return _build(cues, text, id=id, source=source, roles=roles, agent_speaker=agent_speaker)
+
+
+def _build(
+    cues: Sequence[tuple[float, float, Sequence[str]]],
+    text: str,
+    *,
+    id: str,
+    source: str | None,
+    roles: Mapping[str, str],
+    agent_speaker: str | None,
+) -> Transcript:
+    if not cues:
+        raise TranscriptError("no cues: expected timed subtitles with speakers", path=source)
+    timing_lines = [
+        number for number, line in enumerate(text.splitlines(), start=1) if _TIMING_LINE.match(line)
+    ]
+    located = len(timing_lines) == len(cues)  # else some cue lines were not cues; leave lines out
+    segments: list[Segment] = []
+    for index, (start, end, lines) in enumerate(cues):
+        line = timing_lines[index] if located else None
+        for label, said in _pieces(lines, roles, source, line, index):
+            segments.append(
+                Segment(label, said, start=start, end=end, line=line, where=f"cue {index + 1}")
+            )
+    if segments and segments[0].label is None:
+        raise TranscriptError(
+            f"the first cue names no speaker{_NO_LABELS}",
+            path=source,
+            line=segments[0].line,
+        )
+    return assemble(
+        segments,
+        id=id,
+        source=source,
+        roles=roles,
+        agent_speaker=agent_speaker,
+        no_labels_hint=_NO_LABELS,
+    )
+
+
+def _pieces(
+    lines: Sequence[str],
+    roles: Mapping[str, str],
+    source: str | None,
+    line: int | None,
+    index: int,
+) -> list[tuple[str | None, str]]:
+    """Split a cue's lines into ``(label, text)`` pieces; ``None`` continues the speaker."""
+    pieces: list[tuple[str | None, list[str]]] = []
+    for position, raw in enumerate(lines):
+        label, rest = _speaker(raw, roles, source, line, index, first=position == 0)
+        said = html.unescape(_TAGS.sub("", rest)).strip()
+        if label is not None or not pieces:
+            pieces.append((label, [said]))
+        else:
+            pieces[-1][1].append(said)
+    return [(label, " ".join(part for part in parts if part)) for label, parts in pieces]
+
+
+def _speaker(
+    raw: str,
+    roles: Mapping[str, str],
+    source: str | None,
+    line: int | None,
+    index: int,
+    *,
+    first: bool,
+) -> tuple[str | None, str]:
+    """The speaker a cue line names, if any, and the rest of the line."""
+    voice = _VOICE.match(raw.lstrip())
+    if voice is not None:
+        return voice.group(1).strip(), raw.lstrip()[voice.end() :]
+    raw = _TAGS.sub("", raw)  # "<i>Klant:</i> Hallo"
+    prefix = _PREFIX.match(raw)
+    if prefix is None or not (first or prefix.group("dash")):
+        return None, raw
+    label = prefix.group("label").strip()
+    key = _normalise_label(label)
+    if key in roles or is_anonymous_label(label):
+        return label, raw[prefix.end() :]
+    if _looks_like_label(key, roles, first=True) and not any(c.isdigit() for c in key):
+        where = f"cue {index + 1}: " if line is None else ""
+        raise TranscriptError(
+            f"{where}unknown speaker label {label!r} (known: {', '.join(roles)}; add your own "
+            f"with aliases={{{key!r}: 'agent'}})",
+            path=source,
+            line=line,
+        )
+    return None, raw
