@@ -7,8 +7,16 @@ against the Dutch baseline of 51% of calls without empathy.
 
 from importlib.metadata import PackageNotFoundError, version
 
-from .errors import EmpathyScoreError, ModelError, PatternError, TranscriptError, TranscriptWarning
+from .errors import (
+    EmpathyScoreError,
+    ModelError,
+    PatternError,
+    ReportError,
+    TranscriptError,
+    TranscriptWarning,
+)
 from .pipeline import load_nlp
+from .report import EmpathyReport, summarize
 from .scorer import EmpathyScorer
 from .transcript import Transcript, Turn, iter_transcripts, load_transcript, parse_text
 from .verdict import CallVerdict, Evidence
@@ -20,11 +28,13 @@ except PackageNotFoundError:  # running from a source tree that was never instal
 
 __all__ = [
     "CallVerdict",
+    "EmpathyReport",
     "EmpathyScoreError",
     "EmpathyScorer",
     "Evidence",
     "ModelError",
     "PatternError",
+    "ReportError",
     "Transcript",
     "TranscriptError",
     "TranscriptWarning",
@@ -34,4 +44,5 @@ __all__ = [
     "load_nlp",
     "load_transcript",
     "parse_text",
+    "summarize",
 ]

@@ -51,5 +51,9 @@ class ModelError(_LocatedError):
     """A model artefact is missing, tampered with, or was built with an incompatible library."""
 
 
+class ReportError(_LocatedError):
+    """Verdicts or a meta side file could not be read for a report, or were asked the wrong way."""
+
+
 class TranscriptWarning(UserWarning):
     """A transcript was read, but not as cleanly as it should be (e.g. decoded as Windows-1252)."""
