@@ -164,7 +164,8 @@ def evaluate_systems(calls: Sequence[GoldCall], model_path: str | None = None) -
     from .scorer import EmpathyScorer
 
     transcripts = [c.transcript for c in calls]
-    rules = list(EmpathyScorer(model=None).score_many(transcripts))
+    rules_scorer = EmpathyScorer(model=None)
+    rules = list(rules_scorer.score_many(transcripts))
     systems: dict[str, list[CallVerdict]] = {"rules": rules}
     note = None
     try:
@@ -172,18 +173,15 @@ def evaluate_systems(calls: Sequence[GoldCall], model_path: str | None = None) -
     except ModelError as err:
         model, note = None, str(err)
     if model is not None:
-        records = [call_record(v, c.transcript) for v, c in zip(rules, calls, strict=True)]
         text_view = getattr(model.estimator, "text_", None)
         if text_view is not None:
+            records = [call_record(v, c.transcript) for v, c in zip(rules, calls, strict=True)]
             text_p = text_view.predict_proba(records)[:, 1]
             systems["classifier"] = [
-                apply_probability(v, float(p), model.threshold)
-                for v, p in zip(rules, text_p, strict=True)
+                apply_probability(v, float(p)) for v, p in zip(rules, text_p, strict=True)
             ]
-        systems["combined"] = [
-            apply_probability(v, p, model.threshold)
-            for v, p in zip(rules, model.predict_proba(records), strict=True)
-        ]
+        combined = EmpathyScorer(nlp=rules_scorer.nlp, model=model)
+        systems["combined"] = list(combined.score_many(transcripts))
     report = evaluate(calls, systems)
     if note:
         report["note"] = note

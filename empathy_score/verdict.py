@@ -20,7 +20,7 @@ from spacy.tokens import Doc
 
 from .transcript import AGENT, CUSTOMER, Transcript
 
-__all__ = ["ERROR", "OK", "CallVerdict", "Evidence", "decide"]
+__all__ = ["ERROR", "OK", "CallVerdict", "Evidence", "decide", "verdict_from_evidence"]
 
 OK = "ok"
 ERROR = "error"
@@ -162,10 +162,29 @@ def decide(transcript: Transcript, docs: Sequence[Doc]) -> CallVerdict:
         raise ValueError("one Doc per turn is required")
     agent = [i for i, t in enumerate(transcript.turns) if t.speaker == AGENT]
     customer = [i for i, t in enumerate(transcript.turns) if t.speaker == CUSTOMER]
-    markers = _evidence(docs, agent, "empathy")
-    requests = _evidence(docs, agent, "data_request")
-    opportunities = _evidence(docs, customer, "opportunity")
+    return verdict_from_evidence(
+        transcript,
+        markers=_evidence(docs, agent, "empathy"),
+        requests=_evidence(docs, agent, "data_request"),
+        opportunities=_evidence(docs, customer, "opportunity"),
+    )
 
+
+def verdict_from_evidence(
+    transcript: Transcript,
+    *,
+    markers: Sequence[Evidence],
+    requests: Sequence[Evidence],
+    opportunities: Sequence[Evidence],
+) -> CallVerdict:
+    """The call decisions of ``ANNOTATION.md``, from what was found where in the call."""
+
+    def order(e: Evidence) -> tuple[int, int, int]:
+        return (e.turn, e.start, e.end)
+
+    markers = tuple(sorted(markers, key=order))
+    requests = tuple(sorted(requests, key=order))
+    opportunities = tuple(sorted(opportunities, key=order))
     first_request = requests[0] if requests else None
     empathy_shown = bool(markers)
     if first_request is None:

@@ -3,6 +3,7 @@
 import csv
 import io
 import json
+import re
 
 import pytest
 
@@ -53,8 +54,8 @@ def test_explain_marks_what_was_found_in_plain_brackets(tmp_path, capsys):
     path.write_text(CALL, encoding="utf-8")
     code, out, _ = run(capsys, "explain", str(path), "--colour", "never")
     assert code == 0
-    assert "[data policy_number: polisnummer?]" in out
-    assert "[opportunity burglary: ingebroken]" in out
+    assert re.search(r"\[data policy_number: [^]]*polisnummer", out)
+    assert re.search(r"\[opportunity burglary: [^]]*ingebroken", out)
     assert "Straight to data" in out
     assert "\033[" not in out
 
