@@ -5,7 +5,9 @@ Exit codes scripts can rely on:
 - ``0`` – every input was scored;
 - ``1`` – the run finished, but at least one input could not be read or scored (its error is
   in the output as a ``status: error`` record, and counted in the summary on stderr);
-- ``2`` – the command itself was wrong (unknown option, missing file for ``explain``…).
+- ``2`` – the command itself was wrong (unknown option, missing file for ``explain``…);
+- ``130`` – ``score`` was interrupted (Ctrl-C); every record written is whole, and
+  ``--resume`` continues the run.
 """
 
 from __future__ import annotations
@@ -16,16 +18,18 @@ import io
 import json
 import os
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
 from typing import TextIO
 
 from . import __version__
 from .errors import EmpathyScoreError
-from .verdict import CallVerdict
+from .verdict import CallVerdict, Evidence
 
 EXIT_OK = 0
 EXIT_INPUT_ERRORS = 1
 EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130  # Ctrl-C, as shells report it
 
 CSV_COLUMNS = (
     "id",
@@ -56,15 +60,19 @@ def _csv_row(verdict: CallVerdict) -> dict[str, object]:
 
 
 class _Writer:
-    """Writes verdicts as they come, one complete record (line) at a time."""
+    """Writes verdicts as they come, one complete record (line) at a time, each flushed.
 
-    def __init__(self, stream: TextIO, fmt: str) -> None:
+    A crash can therefore only ever cut the last record short (``--resume`` repairs that).
+    """
+
+    def __init__(self, stream: TextIO, fmt: str, *, header: bool = True) -> None:
         self.stream = stream
         self.fmt = fmt
         self._csv: csv.DictWriter | None = None
         if fmt == "csv":
             self._csv = csv.DictWriter(stream, fieldnames=CSV_COLUMNS, lineterminator="\n")
-            self._csv.writeheader()
+            if header:
+                self._csv.writeheader()
 
     def write(self, verdict: CallVerdict) -> None:
         if self._csv is not None:
@@ -74,37 +82,108 @@ class _Writer:
         self.stream.flush()
 
 
-def _summary(counts: dict[str, int]) -> str:
-    return (
-        f"empathy-score: {counts['calls']} calls, {counts['ok']} scored, "
-        f"{counts['error']} errors; {counts['opportunity']} with an opportunity, "
-        f"{counts['straight_to_data']} straight to data"
+def _summary(counts: dict[str, int], resumed: int = 0) -> str:
+    earlier = f" ({resumed} from an earlier run)" if resumed else ""
+    guessed = counts.get("low_confidence", 0)
+    roles = (
+        f"; {guessed} with a low-confidence guess of the agent speaker "
+        "(meta.role_inference; set it with --agent-speaker)"
+        if guessed
+        else ""
     )
+    return (
+        f"empathy-score: {counts['calls']} calls{earlier}, {counts['ok']} scored, "
+        f"{counts['error']} errors; {counts['opportunity']} with an opportunity, "
+        f"{counts['straight_to_data']} straight to data{roles}"
+    )
+
+
+def _low_confidence(meta: object) -> bool:
+    """Whether a call's speaker roles were guessed with low confidence (readers/roles.py)."""
+    guess = meta.get("role_inference") if isinstance(meta, Mapping) else None
+    return isinstance(guess, dict) and bool(guess.get("low_confidence"))
+
+
+def _redacted(verdict: CallVerdict) -> CallVerdict:
+    """The verdict with personal data masked in the evidence texts it carries (``--redact``)."""
+    from .redact import redact
+
+    def mask(found: tuple[Evidence, ...]) -> tuple[Evidence, ...]:
+        return tuple(replace(evidence, text=redact(evidence.text)) for evidence in found)
+
+    return replace(
+        verdict,
+        markers=mask(verdict.markers),
+        data_requests=mask(verdict.data_requests),
+        opportunities=mask(verdict.opportunities),
+    )
+
+
+def _check_score_options(args: argparse.Namespace) -> None:
+    if args.resume and not args.out:
+        raise EmpathyScoreError("--resume needs --out FILE: the output of the run to continue")
+    if args.backend == "dask" and not args.scheduler:
+        raise EmpathyScoreError(
+            "--backend dask needs --scheduler ADDRESS, e.g. --scheduler tcp://10.0.0.5:8786"
+        )
+    if args.scheduler and args.backend != "dask":
+        raise EmpathyScoreError("--scheduler is only used with --backend dask")
 
 
 def cmd_score(args: argparse.Namespace) -> int:
+    from .progress import ProgressBar
+    from .resume import PreviousRun, read_previous, skip_done
     from .scorer import EmpathyScorer
 
-    scorer = EmpathyScorer(aliases=_aliases(args.alias))
+    _check_score_options(args)
+    scorer = EmpathyScorer(aliases=_aliases(args.alias), agent_speaker=args.agent_speaker)
     counts = dict.fromkeys(("calls", "ok", "error", "opportunity", "straight_to_data"), 0)
+    previous = PreviousRun()
+    if args.resume:
+        previous = read_previous(args.out, args.format, CSV_COLUMNS)
+        counts.update(previous.counts)
+    resumed = previous.calls
+    entries = scorer.iter_inputs(args.paths)
+    if resumed:
+        entries = skip_done(entries, previous.done)  # counts previous.done down
     out: TextIO = (
-        open(args.out, "w", encoding="utf-8", newline="")  # noqa: SIM115
+        open(args.out, "a" if args.resume else "w", encoding="utf-8", newline="")  # noqa: SIM115
         if args.out
         else sys.stdout
     )
+    progress = ProgressBar(sys.stderr, enabled=not args.quiet, paths=args.paths, skip=resumed)
+    interrupted = False
     try:
-        writer = _Writer(out, args.format)
-        for verdict in scorer.score_many(args.paths):
-            writer.write(verdict)
+        writer = _Writer(out, args.format, header=not previous.has_header)
+        verdicts = scorer.score_many(
+            entries,
+            n_jobs=args.jobs,
+            chunk_size=args.chunk_size,
+            backend=args.backend,
+            scheduler=args.scheduler,
+            progress=progress,
+        )
+        for verdict in verdicts:
+            writer.write(_redacted(verdict) if args.redact else verdict)
+            counts["low_confidence"] = counts.get("low_confidence", 0) + _low_confidence(
+                verdict.meta
+            )
             counts["calls"] += 1
             counts["ok" if verdict.ok else "error"] += 1
             counts["opportunity"] += verdict.opportunity
             counts["straight_to_data"] += verdict.straight_to_data
+    except KeyboardInterrupt:
+        interrupted = True
     finally:
+        progress.close()
         if out is not sys.stdout:
             out.close()
+    if interrupted:
+        again = " run the same command with --resume to continue" if args.out else ""
+        print(f"empathy-score: interrupted after {counts['calls']} calls;{again}", file=sys.stderr)
+        return EXIT_INTERRUPTED
     if not args.quiet:
-        print(_summary(counts), file=sys.stderr)
+        print(_summary(counts, resumed), file=sys.stderr)
     return EXIT_INPUT_ERRORS if counts["error"] else EXIT_OK
 
 
@@ -119,14 +198,23 @@ def cmd_explain(args: argparse.Namespace) -> int:
     from .scorer import EmpathyScorer
     from .transcript import iter_transcripts
 
-    scorer = EmpathyScorer(aliases=_aliases(args.alias))
+    scorer = EmpathyScorer(aliases=_aliases(args.alias), agent_speaker=args.agent_speaker)
     colour = _use_colour(sys.stdout, args.colour)
     status = EXIT_OK
-    for entry in iter_transcripts(args.file, aliases=scorer.aliases):
+    calls = iter_transcripts(args.file, aliases=scorer.aliases, agent_speaker=scorer.agent_speaker)
+    for entry in calls:
         if isinstance(entry, EmpathyScoreError):
             print(f"empathy-score: {entry}", file=sys.stderr)
             status = EXIT_INPUT_ERRORS
             continue
+        if _low_confidence(entry.meta):
+            guess = entry.meta["role_inference"]
+            print(
+                f"empathy-score: {entry.id}: agent speaker guessed as {guess['agent_speaker']!r} "
+                f"with low confidence ({guess['confidence']:.2f}); check it, and set it with "
+                "--agent-speaker if it is wrong",
+                file=sys.stderr,
+            )
         verdict = scorer.score_transcript(entry)
         print(render_explanation(entry, verdict, colour=colour))
         print()
@@ -169,6 +257,64 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_report(args: argparse.Namespace) -> int:
+    from .report import is_verdict_file, read_verdicts, render, summarize
+
+    verdicts: list[CallVerdict | dict] = []
+    to_score = []
+    for path in args.paths:
+        if is_verdict_file(path):  # `empathy-score score` output: no need to score again
+            verdicts.extend(read_verdicts(path))
+        else:
+            to_score.append(path)
+    if to_score:
+        from .scorer import EmpathyScorer
+
+        verdicts.extend(EmpathyScorer().score_many(to_score))
+    by = [key.strip() for value in args.by or () for key in value.split(",") if key.strip()]
+    report = summarize(
+        verdicts, by=by, baseline=args.baseline, meta=args.meta, show_pii=args.show_pii
+    )
+    text = render(report, args.format)
+    if args.out:
+        with open(args.out, "w", encoding="utf-8", newline="") as out:
+            out.write(text)
+    else:
+        sys.stdout.write(text)
+    return EXIT_INPUT_ERRORS if report.overall.errors else EXIT_OK
+
+
+def _baseline(value: str) -> float:
+    message = f"a share between 0 and 1 (e.g. 0.51), not {value!r}"
+    try:
+        baseline = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(message) from None
+    if not 0 < baseline < 1:  # also rejects nan
+        raise argparse.ArgumentTypeError(message)
+    return baseline
+
+
+def _jobs(value: str) -> int:
+    try:
+        jobs = int(value)
+    except ValueError:
+        jobs = 0
+    if jobs == 0 or jobs < -1:
+        raise argparse.ArgumentTypeError(f"a number of processes or -1 (all cores), not {value!r}")
+    return jobs
+
+
+def _positive(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        number = 0
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"a whole number of at least 1, not {value!r}")
+    return number
+
+
 def _aliases(pairs: Sequence[str] | None) -> dict[str, str] | None:
     if not pairs:
         return None
@@ -192,17 +338,62 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     alias_help = "extra speaker label for .txt files, e.g. --alias mw=agent (repeatable)"
+    agent_help = (
+        "for files with anonymous speakers (SPEAKER_00, Spreker 1): the agent's label, "
+        "instead of guessing it from what each speaker says"
+    )
     score = sub.add_parser(
         "score",
         help="score calls; one record per call (errors included)",
-        description="Score every call in the given files and folders (.txt, .json, .jsonl). "
-        "One record per call, in input order; unreadable inputs become status=error records.",
+        description="Score every call in the given files and folders (.txt, .json, .jsonl, "
+        ".csv, .tsv, .vtt, .srt). One record per call, in input order; unreadable inputs "
+        "become status=error records.",
     )
     score.add_argument("paths", nargs="+", metavar="PATH", help="files or folders")
     score.add_argument("--format", choices=("jsonl", "csv"), default="jsonl")
     score.add_argument("--out", metavar="FILE", help="write here instead of standard output")
     score.add_argument("--alias", action="append", metavar="LABEL=ROLE", help=alias_help)
-    score.add_argument("--quiet", action="store_true", help="no summary line on stderr")
+    score.add_argument("--agent-speaker", metavar="LABEL", help=agent_help)
+    score.add_argument(
+        "--redact",
+        action="store_true",
+        help="mask numbers, licence plates, IBANs, e-mail addresses and postcodes in the "
+        "evidence texts written",
+    )
+    score.add_argument(
+        "--quiet", action="store_true", help="no progress bar and no summary line on stderr"
+    )
+    score.add_argument(
+        "--jobs",
+        type=_jobs,
+        default=1,
+        metavar="N",
+        help="worker processes (default 1: this process; -1: every core)",
+    )
+    score.add_argument(
+        "--chunk-size",
+        type=_positive,
+        default=64,
+        metavar="N",
+        help="calls sent to a worker at a time (default 64)",
+    )
+    score.add_argument(
+        "--resume",
+        action="store_true",
+        help="continue an interrupted run: keep the records already in --out, score the rest",
+    )
+    score.add_argument(
+        "--backend",
+        choices=("loky", "dask"),
+        default="loky",
+        help="loky: processes on this machine (default); dask: a Dask cluster (--scheduler)",
+    )
+    score.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="the Dask scheduler, e.g. tcp://10.0.0.5:8786; files are read here and sent as "
+        "text (needs empathy_score[dask])",
+    )
     score.set_defaults(func=cmd_score)
 
     explain = sub.add_parser(
@@ -220,6 +411,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="colour on a terminal (default), or force it on or off",
     )
     explain.add_argument("--alias", action="append", metavar="LABEL=ROLE", help=alias_help)
+    explain.add_argument("--agent-speaker", metavar="LABEL", help=agent_help)
     explain.set_defaults(func=cmd_explain)
     train = sub.add_parser(
         "train",
@@ -243,6 +435,43 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--format", choices=("text", "json"), default="text")
     evaluate.add_argument("--model", default=None, metavar="PATH", help="a .joblib to evaluate")
     evaluate.set_defaults(func=cmd_evaluate)
+
+    report = sub.add_parser(
+        "report",
+        help="empathy rates against the 51%% baseline, per agent, team or channel",
+        description="Summarize verdicts (.jsonl written by `empathy-score score`) or score the "
+        "given transcripts first: rates with 95% intervals against the baseline, overall and per "
+        "group, the markers used, the fields asked for first and the calls to listen to first. "
+        "Exit code 1 when some calls could not be scored (they are counted as errors).",
+    )
+    report.add_argument(
+        "paths", nargs="+", metavar="PATH", help="verdict .jsonl files, or transcripts to score"
+    )
+    report.add_argument(
+        "--by",
+        action="append",
+        metavar="FIELD",
+        help="group by a meta field, e.g. --by agent; --by team,channel for combinations",
+    )
+    report.add_argument(
+        "--meta",
+        metavar="CSV",
+        help="side file with columns id,agent,team,channel,date (and any others for --by)",
+    )
+    report.add_argument(
+        "--baseline",
+        type=_baseline,
+        default=0.51,
+        help="share of calls without empathy to compare with (default: 0.51)",
+    )
+    report.add_argument("--format", choices=("text", "json", "csv", "html"), default="text")
+    report.add_argument("--out", metavar="FILE", help="write here instead of standard output")
+    report.add_argument(
+        "--show-pii",
+        action="store_true",
+        help="keep numbers, plates, IBANs, e-mail addresses and postcodes in evidence texts",
+    )
+    report.set_defaults(func=cmd_report)
     return parser
 
 

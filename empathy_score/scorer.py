@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from itertools import islice
 from pathlib import Path
 
@@ -13,7 +13,14 @@ from .components import set_speaker
 from .errors import EmpathyScoreError, TranscriptError
 from .features import call_record
 from .model import StraightToDataModel, apply_probability
-from .transcript import Transcript, iter_transcripts, load_transcript, parse_text
+from .transcript import (
+    Transcript,
+    flag_duplicate_ids,
+    iter_transcripts,
+    load_transcript,
+    one_sided,
+    parse_text,
+)
 from .verdict import CallVerdict, decide
 
 __all__ = ["EmpathyScorer"]
@@ -33,6 +40,9 @@ class EmpathyScorer:
         A pipeline from :func:`empathy_score.load_nlp`; built lazily when omitted.
     aliases:
         Extra speaker labels for ``.txt`` input, e.g. ``{"mw": "agent"}``.
+    agent_speaker:
+        For files with anonymous speakers (``SPEAKER_01``, ``Spreker 2``): the agent's label,
+        instead of inferring it from what each speaker says.
     model:
         ``"default"`` uses the packaged "straight to policy number" classifier; ``None`` scores
         with the rules alone; a path loads that ``.joblib`` (verified against its manifest).
@@ -46,14 +56,17 @@ class EmpathyScorer:
         *,
         model: str | Path | StraightToDataModel | None = "default",
         aliases: Mapping[str, str] | None = None,
+        agent_speaker: str | None = None,
         batch_size: int = 512,
     ) -> None:
         self._nlp = nlp
+        self._nlp_injected = nlp is not None  # workers build a default pipeline themselves
         self.model = model
         self._model: StraightToDataModel | None = (
             model if isinstance(model, StraightToDataModel) else None
         )
         self.aliases = dict(aliases) if aliases else None
+        self.agent_speaker = agent_speaker
         self.batch_size = batch_size
 
     @property
@@ -75,18 +88,20 @@ class EmpathyScorer:
         return self._model
 
     def _verdicts(self, transcripts: list[Transcript]) -> list[CallVerdict]:
-        """Rule verdicts for a chunk of calls, then the classifier's say, in one batch each."""
-        verdicts = [
-            decide(t, docs)
-            for t, docs in zip(transcripts, self._analyze_chunk(transcripts), strict=True)
-        ]
+        """Verdicts for a chunk of calls: rules, then the model's detectors and probability.
+
+        Each step runs once for the whole chunk, not once per call.
+        """
+        docs = self._analyze_chunk(transcripts)
+        verdicts = [decide(t, d) for t, d in zip(transcripts, docs, strict=True)]
         classifier = self.classifier
         if classifier is None or not verdicts:
             return verdicts
+        verdicts = classifier.augment(list(zip(transcripts, docs, verdicts, strict=True)))
         records = [call_record(v, t) for v, t in zip(verdicts, transcripts, strict=True)]
         probabilities = classifier.predict_proba(records)
         return [
-            apply_probability(v, p, classifier.threshold)
+            apply_probability(v, p, flag_at=classifier.flag_at, clear_below=classifier.clear_below)
             for v, p in zip(verdicts, probabilities, strict=True)
         ]
 
@@ -97,6 +112,15 @@ class EmpathyScorer:
         its speaker so that each rule family runs only on the turns it applies to.
         """
         nlp = self.nlp
+        for transcript in transcripts:
+            for index, turn in enumerate(transcript.turns):
+                if len(turn.text) > nlp.max_length:
+                    raise TranscriptError(
+                        f"call {transcript.id!r}: turn {index} has {len(turn.text)} characters, "
+                        f"more than the {nlp.max_length} one turn may have",
+                        path=transcript.source,
+                        line=turn.line,
+                    )
         flat = [
             set_speaker(nlp.make_doc(turn.text), turn.speaker)
             for transcript in transcripts
@@ -119,7 +143,9 @@ class EmpathyScorer:
         if isinstance(item, Transcript):
             transcript = item
         elif isinstance(item, Path):
-            transcript = load_transcript(item, aliases=self.aliases)
+            transcript = load_transcript(
+                item, aliases=self.aliases, agent_speaker=self.agent_speaker
+            )
         elif isinstance(item, str):
             transcript = parse_text(item, aliases=self.aliases)
         else:
@@ -128,27 +154,89 @@ class EmpathyScorer:
             )
         return self.score_transcript(transcript)
 
-    def iter_inputs(self, items: Item | Iterable[Item]) -> Iterator[Transcript | TranscriptError]:
-        """Every call in the given paths (folders walked) and transcripts, errors in place."""
+    def iter_inputs(
+        self, items: Item | Iterable[Item | TranscriptError]
+    ) -> Iterator[Transcript | TranscriptError]:
+        """Every call in the given paths (folders walked) and transcripts, errors in place.
+
+        A :class:`TranscriptError` among the items (as :func:`iter_transcripts` yields them) is
+        passed on, so that it becomes an error verdict in its place. A call whose id was
+        already read, from any item, becomes an error naming both places.
+        """
         if isinstance(items, str | Path | Transcript):
             items = [items]
+        seen: dict[str, str] = {}  # id -> where first read, across all items
         for item in items:
-            if isinstance(item, Transcript):
-                yield item
+            if isinstance(item, Transcript | TranscriptError):
+                yield from flag_duplicate_ids([item], seen)
             else:
-                yield from iter_transcripts(item, aliases=self.aliases)
+                calls = iter_transcripts(
+                    item, aliases=self.aliases, agent_speaker=self.agent_speaker
+                )
+                yield from flag_duplicate_ids(calls, seen)
 
     def score_many(
-        self, items: Item | Iterable[Item], *, chunk_size: int = 64
+        self,
+        items: Item | Iterable[Item | TranscriptError],
+        *,
+        n_jobs: int = 1,
+        chunk_size: int = 64,
+        backend: str = "loky",
+        scheduler: str | None = None,
+        progress: Callable[[CallVerdict], object] | None = None,
     ) -> Iterator[CallVerdict]:
         """Score many calls lazily, in input order; every input yields exactly one verdict.
 
         ``items`` are paths (strings or :class:`~pathlib.Path`; folders are walked) and
         :class:`Transcript` objects. A file that cannot be read yields a verdict with
         ``status="error"`` naming the file and line, and the batch goes on.
+
+        Inputs are read as the results are consumed and verdicts are yielded as they are ready,
+        so memory does not grow with the number of calls.
+
+        Parameters
+        ----------
+        n_jobs:
+            ``1`` scores in this process; more (``-1``: every core) scores chunks on a pool
+            of worker processes (joblib's ``loky``), each loading the pipeline and model once.
+        chunk_size:
+            Calls per chunk: the unit of work sent to a worker, and of classifier batches.
+        backend:
+            ``"loky"`` (processes on this machine) or ``"dask"``: a Dask distributed cluster
+            (``pip install 'empathy_score[dask]'``), whose workers set the parallelism, so
+            ``n_jobs`` is ignored; files are read here and sent as text.
+        scheduler:
+            With ``backend="dask"``: the scheduler's address (``"tcp://host:8786"``); ``None``
+            uses the current ``distributed.Client``.
+        progress:
+            Called with each verdict as it is yielded (e.g. to update a progress bar).
         """
+        from .parallel import BACKENDS, score_parallel
+
+        if backend not in BACKENDS:
+            raise ValueError(f"backend must be one of {', '.join(BACKENDS)}, not {backend!r}")
+        if n_jobs == 0 or chunk_size < 1:
+            raise ValueError("n_jobs must not be 0 (-1: all cores) and chunk_size must be >= 1")
+        entries = self.iter_inputs(items)
+        if n_jobs == 1 and backend == "loky":
+            verdicts = self._score_serial(entries, chunk_size)
+        else:
+            verdicts = score_parallel(
+                self,
+                entries,
+                n_jobs=n_jobs,
+                chunk_size=chunk_size,
+                backend=backend,
+                scheduler=scheduler,
+            )
+        return verdicts if progress is None else _reporting(verdicts, progress)
+
+    def _score_serial(
+        self, entries: Iterable[Transcript | TranscriptError], chunk_size: int
+    ) -> Iterator[CallVerdict]:
+        """The in-process path of :meth:`score_many`: one chunk at a time, no pool."""
         chunk: list[Transcript | TranscriptError] = []
-        for entry in self.iter_inputs(items):
+        for entry in entries:
             chunk.append(entry)
             if len(chunk) >= chunk_size:
                 yield from self._score_chunk(chunk)
@@ -157,7 +245,7 @@ class EmpathyScorer:
             yield from self._score_chunk(chunk)
 
     def _score_chunk(self, chunk: list[Transcript | TranscriptError]) -> Iterator[CallVerdict]:
-        transcripts = [e for e in chunk if isinstance(e, Transcript)]
+        transcripts = [e for e in chunk if isinstance(e, Transcript) and one_sided(e) is None]
         try:
             scored = iter(self._verdicts(transcripts))
         except EmpathyScoreError:
@@ -166,10 +254,23 @@ class EmpathyScorer:
             if isinstance(entry, TranscriptError):
                 yield CallVerdict.from_error(entry, id=_error_id(entry), source=entry.path)
                 continue
+            problem = one_sided(entry)
+            if problem is not None:  # readable, but nothing to judge: reported, not counted
+                error = TranscriptError(problem, path=entry.source)
+                yield CallVerdict.from_error(error, id=entry.id, source=entry.source)
+                continue
             try:
                 yield next(scored) if scored is not None else self._verdicts([entry])[0]
             except EmpathyScoreError as err:  # one bad call never stops the batch
                 yield CallVerdict.from_error(err, id=entry.id, source=entry.source)
+
+
+def _reporting(
+    verdicts: Iterator[CallVerdict], progress: Callable[[CallVerdict], object]
+) -> Iterator[CallVerdict]:
+    for verdict in verdicts:
+        progress(verdict)
+        yield verdict
 
 
 def _error_id(error: TranscriptError) -> str:

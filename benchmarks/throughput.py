@@ -1,0 +1,339 @@
+"""Throughput, scaling, memory and start-up of empathy_score — run by hand, not by CI.
+
+    python benchmarks/throughput.py                 # 4,000 calls, best of 3, with Dask
+    python benchmarks/throughput.py --calls 10000 --repeat 5 --no-dask
+
+Every figure is taken on the same transcripts: the calls in ``corpora/calls/*.jsonl``, repeated
+(with fresh ids) until there are ``--calls`` of them. It prints, in one run:
+
+- calls/s and tokens/s of spaCy's tokenizer alone, one ``Doc`` per turn (the reference);
+- the same for the full scorer (pipeline and classifier when a model is packaged, else the
+  rules alone — the output says which) on one process, on every core (joblib's loky), and on a
+  local two-worker Dask cluster; the ratio full/tokenizer and the parallel speed-ups;
+- the peak memory of ``empathy-score score`` on 1,000 and on 20,000 calls, each in a fresh
+  process (driver and, for ``--jobs``, its workers);
+- start-up: import, pipeline and model load, in a fresh process.
+
+Timings are the best of ``--repeat`` runs after a warm-up (pool started, every worker's
+pipeline loaded); the start-up of a pool is printed apart. The floors of issue 7 are checked
+at the end. Nothing here prints transcript text.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterable
+from itertools import cycle, islice
+from pathlib import Path
+
+CORPUS = Path(__file__).resolve().parent.parent / "corpora" / "calls"
+
+# What issue 7 asks for.
+FLOOR_RATIO = 0.10
+FLOOR_SPEEDUP = 1.8
+FLOOR_DASK = 1.6
+FLOOR_MEMORY = 0.15
+FLOOR_STARTUP = 2.0
+
+MEMORY_CHILD = """
+import resource, sys, threading, time
+t0 = time.perf_counter()
+peak_workers = 0
+def sample():
+    global peak_workers
+    try:
+        import psutil
+    except ImportError:
+        return
+    me = psutil.Process()
+    while True:
+        total = 0
+        for child in me.children(recursive=True):
+            try:
+                total += child.memory_info().rss
+            except psutil.Error:
+                pass
+        peak_workers = max(peak_workers, total)
+        time.sleep(0.05)
+threading.Thread(target=sample, daemon=True).start()
+from empathy_score.cli import main
+main(["score", sys.argv[1], "--out", sys.argv[2], "--quiet", "--jobs", sys.argv[3]])
+driver = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+print(driver, peak_workers, time.perf_counter() - t0)
+"""
+
+STARTUP_CHILD = """
+import time
+t0 = time.perf_counter()
+from empathy_score import EmpathyScorer
+t1 = time.perf_counter()
+scorer = EmpathyScorer()
+scorer.nlp
+try:
+    model = scorer.classifier is not None
+except Exception:
+    model = False
+t2 = time.perf_counter()
+print(t1 - t0, t2 - t1, model)
+"""
+
+
+def corpus_calls(n: int) -> list:
+    """``n`` calls from the corpus, repeated with fresh ids (``a-0001#2``) so none repeats."""
+    from empathy_score import iter_transcripts
+    from empathy_score.errors import TranscriptError
+
+    base = [
+        t
+        for t in iter_transcripts(sorted(CORPUS.glob("*.jsonl")))
+        if not isinstance(t, TranscriptError)
+    ]
+    if not base:
+        raise SystemExit(f"no calls in {CORPUS}")
+    calls = []
+    for k, call in enumerate(islice(cycle(base), n)):
+        calls.append(dataclasses.replace(call, id=f"{call.id}#{k // len(base)}"))
+    return calls
+
+
+def write_jsonl(calls: Iterable, path: Path) -> None:
+    with path.open("w", encoding="utf-8") as out:
+        for call in calls:
+            record = {
+                "id": call.id,
+                "meta": dict(call.meta),
+                "turns": [{"speaker": t.speaker, "text": t.text} for t in call.turns],
+            }
+            out.write(json.dumps(record, ensure_ascii=False) + "\n")
+
+
+def best_of(repeat: int, run: Callable[[], object]) -> float:
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        run()
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+def consume(verdicts: Iterable) -> int:
+    return sum(1 for _ in verdicts)
+
+
+def row(name: str, seconds: float, calls: int, tokens: int, note: str = "") -> None:
+    print(
+        f"  {name:<34} {calls / seconds:>10,.0f} calls/s {tokens / seconds:>12,.0f} tokens/s"
+        f"  {note}"
+    )
+
+
+def child(code: str, *args: str) -> list[str]:
+    done = subprocess.run(
+        [sys.executable, "-c", code, *args], capture_output=True, text=True, check=True
+    )
+    return done.stdout.split()
+
+
+def profile(scorer, calls: list, chunk: int) -> None:
+    """Where one process spends its time (pyinstrument's call tree, trimmed)."""
+    try:
+        from pyinstrument import Profiler
+    except ImportError:
+        print("  (pip install pyinstrument for --profile)")
+        return
+    profiler = Profiler(interval=0.001)
+    profiler.start()
+    consume(scorer.score_many(calls, chunk_size=chunk))
+    profiler.stop()
+    print(profiler.output_text(unicode=False, color=False, show_all=False))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--calls", type=int, default=4000, help="calls per timing (default 4000)")
+    parser.add_argument("--repeat", type=int, default=3, help="best of N runs (default 3)")
+    parser.add_argument("--chunk-size", type=int, default=64, help="calls per chunk (64)")
+    parser.add_argument(
+        "--dask-chunk-size",
+        type=int,
+        default=256,
+        help="calls per Dask task, which costs a few ms more than a loky one (256)",
+    )
+    parser.add_argument("--no-dask", action="store_true", help="skip the Dask cluster")
+    parser.add_argument(
+        "--profile", action="store_true", help="profile one process with pyinstrument"
+    )
+    parser.add_argument(
+        "--memory-calls", type=int, nargs=2, default=(1000, 20000), metavar=("SMALL", "LARGE")
+    )
+    args = parser.parse_args(argv)
+
+    import joblib
+    import spacy
+
+    import empathy_score
+    from empathy_score import EmpathyScorer
+
+    cores = joblib.cpu_count()
+    print(
+        f"machine: {platform.machine()}, {cores} cores ({os.cpu_count()} logical), "
+        f"{platform.system()} {platform.release()}; Python {platform.python_version()}, "
+        f"spaCy {spacy.__version__}, joblib {joblib.__version__}, "
+        f"empathy_score {empathy_score.__version__}; load average {os.getloadavg()[0]:.2f}"
+    )
+    calls = corpus_calls(args.calls)
+    n = len(calls)
+    texts = [turn.text for call in calls for turn in call.turns]
+
+    scorer = EmpathyScorer()
+    try:
+        has_model = scorer.classifier is not None
+    except empathy_score.EmpathyScoreError as err:
+        print(f"  (no usable packaged model: {err}; scoring with the rules alone)")
+        scorer = EmpathyScorer(model=None)
+        has_model = False
+    what = "pipeline + classifier" if has_model else "rules only (no model packaged)"
+    nlp = scorer.nlp
+    tokens = sum(len(doc) for doc in nlp.tokenizer.pipe(texts))
+    print(
+        f"\n{n:,} calls, {len(texts):,} turns, {tokens:,} tokens "
+        f"(corpora/calls repeated); full scorer = {what}; best of {args.repeat}"
+    )
+
+    # -- tokenizer alone, one Doc per turn ---------------------------------------------------
+    t_tok = best_of(args.repeat, lambda: consume(nlp.tokenizer.pipe(texts)))
+    row("spaCy tokenizer (Doc per turn)", t_tok, n, tokens)
+
+    # -- the full scorer, one process ---------------------------------------------------------
+    chunk = args.chunk_size
+    consume(scorer.score_many(calls[: 2 * chunk], chunk_size=chunk))  # warm-up
+    t_one = best_of(args.repeat, lambda: consume(scorer.score_many(calls, chunk_size=chunk)))
+    ratio = t_tok / t_one
+    row("full scorer, 1 process", t_one, n, tokens, f"{ratio:.3f}x tokenizer")
+    if has_model:
+        rules = EmpathyScorer(nlp, model=None)
+        t_rules = best_of(args.repeat, lambda: consume(rules.score_many(calls, chunk_size=chunk)))
+        row("rules only, 1 process", t_rules, n, tokens, f"{t_tok / t_rules:.3f}x tokenizer")
+    if args.profile:
+        profile(scorer, calls, chunk)
+
+    # -- every core ---------------------------------------------------------------------------
+    pooled = EmpathyScorer(model=scorer.model)  # the default pipeline: workers build their own
+    start = time.perf_counter()
+    consume(pooled.score_many(calls[: 4 * cores * chunk], n_jobs=-1, chunk_size=chunk))
+    pool_start = time.perf_counter() - start
+    t_all = best_of(
+        args.repeat, lambda: consume(pooled.score_many(calls, n_jobs=-1, chunk_size=chunk))
+    )
+    speedup = t_one / t_all
+    row(
+        f"full scorer, {cores} processes (loky)",
+        t_all,
+        n,
+        tokens,
+        f"{speedup:.2f}x one process (pool start and load: {pool_start:.1f} s, once)",
+    )
+
+    # -- a local Dask cluster -----------------------------------------------------------------
+    dask_speedup = None
+    if not args.no_dask:
+        try:
+            from distributed import LocalCluster
+        except ImportError:
+            print("  Dask: not installed (pip install 'empathy_score[dask]'), skipped")
+        else:
+            with LocalCluster(
+                n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+            ) as cluster:
+                address = cluster.scheduler_address
+
+                def on_dask(items, size: int) -> int:
+                    return consume(
+                        pooled.score_many(items, backend="dask", scheduler=address, chunk_size=size)
+                    )
+
+                start = time.perf_counter()
+                on_dask(calls[: 8 * chunk], chunk)
+                dask_start = time.perf_counter() - start
+                timings = {
+                    size: best_of(args.repeat, lambda size=size: on_dask(calls, size))
+                    for size in dict.fromkeys((chunk, args.dask_chunk_size))
+                }
+            for size, t_dask in timings.items():
+                dask_speedup = t_one / t_dask
+                row(
+                    f"full scorer, Dask (2 workers), {size}/task",
+                    t_dask,
+                    n,
+                    tokens,
+                    f"{dask_speedup:.2f}x one process (first call and load: {dask_start:.1f} s)",
+                )
+
+    # -- peak memory, in fresh processes ------------------------------------------------------
+    small, large = args.memory_calls
+    print(f"\npeak memory of `empathy-score score` (fresh process, {small:,} vs {large:,} calls)")
+    memory = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        for size in (small, large):
+            write_jsonl(corpus_calls(size), folder / f"calls_{size}.jsonl")
+        for jobs in ("1", "-1"):
+            for size in (small, large):
+                driver, workers, seconds = child(
+                    MEMORY_CHILD,
+                    str(folder / f"calls_{size}.jsonl"),
+                    str(folder / "out.jsonl"),
+                    jobs,
+                )
+                memory[jobs, size] = int(driver) + int(workers)
+                print(
+                    f"  --jobs {jobs:>2} {size:>7,} calls: driver {int(driver) / 2**20:6.0f} MB"
+                    f" + workers {int(workers) / 2**20:6.0f} MB  ({float(seconds):.1f} s)"
+                )
+    growth = max(memory[j, large] / memory[j, small] - 1 for j in ("1", "-1"))
+
+    # -- start-up -----------------------------------------------------------------------------
+    runs = [child(STARTUP_CHILD) for _ in range(args.repeat)]
+    imports = statistics.median(float(r[0]) for r in runs)
+    loads = statistics.median(float(r[1]) for r in runs)
+    loaded_model = runs[0][2] == "True"
+    startup = imports + loads
+    print(
+        f"\nstart-up (fresh process, median of {args.repeat}): import {imports:.2f} s + "
+        f"pipeline{' and model' if loaded_model else ''} {loads:.2f} s = {startup:.2f} s"
+    )
+
+    # -- floors -------------------------------------------------------------------------------
+    def check(ok: bool) -> str:
+        return "ok  " if ok else "MISS"
+
+    print("\nfloors (issue 7)")
+    print(f"  {check(ratio >= FLOOR_RATIO)} full/tokenizer {ratio:.3f}x >= {FLOOR_RATIO}x")
+    print(
+        f"  {check(speedup >= FLOOR_SPEEDUP)} speed-up on {cores} cores {speedup:.2f}x "
+        f">= {FLOOR_SPEEDUP}x" + ("" if n >= 2000 else "  (needs --calls >= 2000 to count)")
+    )
+    if dask_speedup is not None:
+        print(
+            f"  {check(dask_speedup >= FLOOR_DASK)} Dask {dask_speedup:.2f}x >= {FLOOR_DASK}x "
+            f"({args.dask_chunk_size} calls/task)"
+        )
+    print(
+        f"  {check(growth <= FLOOR_MEMORY)} peak memory {large:,} vs {small:,} calls "
+        f"+{growth:.1%} <= {FLOOR_MEMORY:.0%}"
+    )
+    print(f"  {check(startup < FLOOR_STARTUP)} start-up {startup:.2f} s < {FLOOR_STARTUP} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,327 @@
+"""Scoring on many processes or a Dask cluster: chunks out, verdicts back, in input order.
+
+:meth:`EmpathyScorer.score_many <empathy_score.EmpathyScorer.score_many>` hands its work here
+when ``n_jobs != 1`` or ``backend="dask"``. The design, and why:
+
+- **Work travels as text.** The driver reads every file (so a Dask worker needs no shared
+  disk) and sends each chunk of calls as plain tuples: id, source, metadata, and the turns'
+  speaker and text. Verdicts come back as plain field values and the driver rebuilds them, so
+  nothing that cannot be pickled (``Transcript.meta`` is a read-only mapping) crosses a process.
+- **Every worker builds its scorer once.** A task carries a small :class:`WorkerConfig`; the
+  worker process keeps the scorer built from it in a cache keyed by the config, so the
+  pipeline and the classifier are loaded on a worker's first chunk and reused after. Threads
+  of one process (a Dask worker runs joblib's tasks on several) share it and take turns.
+  The default pipeline and the packaged model are built on the worker from the installed
+  package; a pipeline or classifier the caller injected is pickled once on the driver and
+  shipped with each chunk (a few MB: raise ``chunk_size`` when that matters).
+- **Memory is flat.** Chunks go out in windows of ``2 × workers`` through
+  ``joblib.Parallel(return_as="generator")``; the next window is submitted when the consumer
+  starts on the current one, so workers never starve and at most two windows of calls and
+  verdicts exist at any time, however many calls there are and however slowly the consumer
+  reads. Input files are read in the consumer's thread, as the consumer asks for more.
+- **Errors stay in place.** Unreadable inputs never leave the driver: their error verdicts are
+  slotted back between the scored calls. A call that fails to score becomes an error verdict on
+  the worker, exactly as in the serial path.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections import deque
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, fields
+from itertools import islice
+from typing import TYPE_CHECKING, Any
+
+from .errors import EmpathyScoreError, TranscriptError
+from .transcript import Transcript, Turn
+from .verdict import OK, CallVerdict
+
+if TYPE_CHECKING:
+    from .scorer import EmpathyScorer
+
+__all__ = ["BACKENDS", "WorkerConfig", "score_parallel"]
+
+BACKENDS = ("loky", "dask")
+"""``loky``: joblib's process pool on this machine; ``dask``: a Dask distributed cluster."""
+
+#: Scorers a worker process keeps; a long-lived Dask worker may serve several configurations.
+_CACHE_LIMIT = 4
+
+# Plain-tuple forms of what crosses a process boundary.
+_CallTuple = tuple[str, str | None, dict[str, Any], tuple[tuple[str, str, Any, Any, Any], ...]]
+_VERDICT_FIELDS = tuple(f.name for f in fields(CallVerdict) if f.name != "meta")
+
+
+# --------------------------------------------------------------------------------------------
+# What a worker needs, and its cache
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class WorkerConfig:
+    """Everything a worker needs to build the same scorer as the driver's: small and picklable.
+
+    Parameters
+    ----------
+    key:
+        Identifies the configuration in a worker's cache (a digest of the other fields).
+    batch_size:
+        The scorer's ``batch_size``.
+    model:
+        ``"default"`` (the packaged classifier, loaded and verified on the worker), ``None``
+        (rules only), or a path the worker loads itself; ignored when ``model_blob`` is set.
+    nlp_blob, model_blob:
+        A pipeline or classifier the caller injected, pickled on the driver; ``None`` builds
+        the default pipeline or loads ``model`` on the worker.
+    """
+
+    key: str
+    batch_size: int
+    model: str | None = "default"
+    nlp_blob: bytes | None = None
+    model_blob: bytes | None = None
+
+    @classmethod
+    def of(cls, scorer: EmpathyScorer) -> WorkerConfig:
+        """The configuration that rebuilds ``scorer`` on a worker.
+
+        A classifier given as a path (or object) is loaded here, on the driver, and shipped, so
+        that workers need not see the driver's disk. If it cannot be loaded, the path is passed
+        on and every call fails on the worker with the same error as in a serial run.
+        """
+        try:  # by value what a caller defined in __main__ (joblib >= 1.5 requires cloudpickle)
+            import cloudpickle as pickler
+        except ImportError:  # pragma: no cover
+            import pickle as pickler
+
+        nlp_blob = pickler.dumps(scorer.nlp) if scorer._nlp_injected else None
+        model: str | None = None
+        model_blob = None
+        if isinstance(scorer.model, str) and scorer.model == "default":
+            model = "default"
+        elif scorer.model is not None:
+            try:
+                model_blob = pickler.dumps(scorer.classifier)
+            except EmpathyScoreError:
+                model = str(scorer.model)
+        digest = hashlib.sha256(repr((scorer.batch_size, model)).encode("utf-8"))
+        for blob in (nlp_blob, model_blob):
+            digest.update(hashlib.sha256(blob or b"").digest())
+        return cls(
+            key=digest.hexdigest(),
+            batch_size=scorer.batch_size,
+            model=model,
+            nlp_blob=nlp_blob,
+            model_blob=model_blob,
+        )
+
+    def build(self) -> EmpathyScorer:
+        """A fresh scorer with this configuration (pipeline and model still load lazily)."""
+        import pickle
+
+        from .scorer import EmpathyScorer
+
+        nlp = pickle.loads(self.nlp_blob) if self.nlp_blob is not None else None
+        model = pickle.loads(self.model_blob) if self.model_blob is not None else self.model
+        return EmpathyScorer(nlp, model=model, batch_size=self.batch_size)
+
+
+_scorers: dict[str, tuple[EmpathyScorer, threading.Lock]] = {}
+_scorers_lock = threading.Lock()
+
+
+def worker_scorer(config: WorkerConfig) -> tuple[EmpathyScorer, threading.Lock]:
+    """The scorer for ``config`` in this process, built on first use, and the lock to use it.
+
+    One per process, not per thread: a Dask worker runs joblib's tasks on ever new threads, and
+    a scorer per thread would load the pipeline for every chunk. Its threads take turns
+    through the lock instead (a spaCy pipeline is not meant to run in two threads at once, and
+    the work holds the GIL anyway).
+    """
+    with _scorers_lock:
+        entry = _scorers.get(config.key)
+        if entry is None:
+            if len(_scorers) >= _CACHE_LIMIT:
+                _scorers.clear()
+            entry = _scorers[config.key] = (config.build(), threading.Lock())
+    return entry
+
+
+# --------------------------------------------------------------------------------------------
+# The wire format
+# --------------------------------------------------------------------------------------------
+
+
+def _call_to_tuple(transcript: Transcript) -> _CallTuple:
+    return (
+        transcript.id,
+        transcript.source,
+        dict(transcript.meta),
+        tuple((t.speaker, t.text, t.line, t.start, t.end) for t in transcript.turns),
+    )
+
+
+def _call_from_tuple(call: _CallTuple) -> Transcript:
+    id_, source, meta, turns = call
+    return Transcript(id=id_, turns=tuple(Turn(*t) for t in turns), meta=meta, source=source)
+
+
+def _verdict_to_tuple(verdict: CallVerdict) -> tuple[Any, ...]:
+    return tuple(getattr(verdict, name) for name in _VERDICT_FIELDS)
+
+
+def _verdict_from_tuple(values: tuple[Any, ...], transcript: Transcript) -> CallVerdict:
+    state = dict(zip(_VERDICT_FIELDS, values, strict=True))
+    if state["status"] == OK:  # a scored call carries its transcript's metadata
+        state["meta"] = transcript.meta
+    return CallVerdict(**state)
+
+
+def score_chunk(config: WorkerConfig, calls: list[_CallTuple]) -> list[tuple[Any, ...]]:
+    """The task a worker runs: score a chunk of calls, one verdict (as a tuple) per call."""
+    import joblib
+
+    scorer, lock = worker_scorer(config)
+    transcripts: list[Transcript | TranscriptError] = [_call_from_tuple(c) for c in calls]
+    # scikit-learn inside the classifier calls joblib; on a Dask worker that would send tiny
+    # tasks back to the cluster (and park this thread while holding the lock): keep it here
+    with lock, joblib.parallel_config(backend="sequential"):
+        verdicts = list(scorer._score_chunk(transcripts))
+    return [_verdict_to_tuple(v) for v in verdicts]
+
+
+# --------------------------------------------------------------------------------------------
+# The driver
+# --------------------------------------------------------------------------------------------
+
+
+def _chunks(
+    entries: Iterable[Transcript | TranscriptError], size: int
+) -> Iterator[list[Transcript | TranscriptError]]:
+    entries = iter(entries)
+    while chunk := list(islice(entries, size)):
+        yield chunk
+
+
+def _dask_client(scheduler: str | None) -> tuple[Any, bool]:
+    """(client, whether we opened it): a new client for ``scheduler``, else the current one."""
+    try:
+        from distributed import Client, get_client
+    except ImportError:
+        raise EmpathyScoreError(
+            "backend='dask' needs Dask distributed: pip install 'empathy_score[dask]'"
+        ) from None
+    if scheduler is not None:
+        return Client(scheduler, set_as_default=False), True
+    try:
+        return get_client(), False
+    except ValueError:
+        raise EmpathyScoreError(
+            "backend='dask' needs a running Dask cluster: pass scheduler='tcp://host:8786' "
+            "(--scheduler on the command line) or create a distributed.Client first"
+        ) from None
+
+
+class _Windows:
+    """Submits windows of chunks to joblib and hands back their results in order."""
+
+    def __init__(self, n_jobs: int, backend: str, client: Any) -> None:
+        import joblib
+
+        self.n_jobs, self.backend, self.client = n_jobs, backend, client
+        if backend == "dask":
+            self.workers = max(1, sum(client.ncores().values()))
+        else:
+            self.workers = joblib.effective_n_jobs(n_jobs)
+        self.size = 2 * self.workers
+
+    def submit(self, tasks: list[tuple[WorkerConfig, list[_CallTuple]]]) -> Iterator[Any]:
+        """Start ``tasks`` now (all of them); return the generator of their results."""
+        import joblib
+
+        options: dict[str, Any] = {
+            "return_as": "generator",
+            "pre_dispatch": "all",
+            "batch_size": 1,
+        }
+        if self.backend == "dask":
+            # The config is entered only to build the Parallel object, never across a yield.
+            with joblib.parallel_config(backend="dask", client=self.client):
+                parallel = joblib.Parallel(n_jobs=-1, **options)
+        else:
+            parallel = joblib.Parallel(n_jobs=self.n_jobs, backend="loky", **options)
+        return parallel(joblib.delayed(score_chunk)(config, calls) for config, calls in tasks)
+
+
+def score_parallel(
+    scorer: EmpathyScorer,
+    entries: Iterable[Transcript | TranscriptError],
+    *,
+    n_jobs: int,
+    chunk_size: int,
+    backend: str = "loky",
+    scheduler: str | None = None,
+) -> Iterator[CallVerdict]:
+    """Score ``entries`` on a process pool or a Dask cluster; verdicts in input order.
+
+    Parameters
+    ----------
+    scorer:
+        The driver's scorer; its configuration is rebuilt on every worker.
+    entries:
+        Parsed calls and read errors, as :meth:`EmpathyScorer.iter_inputs` yields them.
+    n_jobs:
+        Worker processes for ``loky`` (``-1``: all cores); the cluster decides for ``dask``.
+    chunk_size:
+        Calls per task.
+    backend:
+        ``"loky"`` or ``"dask"``.
+    scheduler:
+        For ``dask``: the scheduler's address; ``None`` uses the current ``distributed.Client``.
+    """
+    client, own_client = _dask_client(scheduler) if backend == "dask" else (None, False)
+    in_flight: deque[tuple[list[Transcript | TranscriptError], Iterator[Any]]] = deque()
+    try:
+        config = WorkerConfig.of(scorer)
+        windows = _Windows(n_jobs, backend, client)
+        pending = _chunks(entries, chunk_size)
+
+        def submit_next() -> None:
+            chunks = list(islice(pending, windows.size))
+            if chunks:
+                tasks = [
+                    (config, [_call_to_tuple(e) for e in c if isinstance(e, Transcript)])
+                    for c in chunks
+                ]
+                in_flight.append((chunks, windows.submit(tasks)))
+
+        submit_next()
+        submit_next()
+        while in_flight:
+            chunks, results = in_flight[0]
+            for chunk in chunks:
+                yield from _merge(chunk, next(results))
+                if len(in_flight) < 2:  # keep a window queued behind the one being read
+                    submit_next()
+            in_flight.popleft()
+    finally:
+        for _, results in in_flight:
+            results.close()  # type: ignore[attr-defined]  # abort what is still running
+        if own_client:
+            client.close()
+
+
+def _merge(
+    chunk: list[Transcript | TranscriptError], scored: list[tuple[Any, ...]]
+) -> Iterator[CallVerdict]:
+    """The chunk's verdicts in order: read errors where they were, scored calls between them."""
+    from .scorer import _error_id
+
+    values = iter(scored)
+    for entry in chunk:
+        if isinstance(entry, TranscriptError):
+            yield CallVerdict.from_error(entry, id=_error_id(entry), source=entry.path)
+        else:
+            yield _verdict_from_tuple(next(values), entry)

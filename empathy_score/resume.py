@@ -1,0 +1,167 @@
+"""Continuing an interrupted ``empathy-score score --out FILE`` run where it stopped.
+
+The output is written one whole record at a time and flushed, so after a crash the file holds
+every record written before it, plus at most one torn record at the end (a write cut short).
+:func:`read_previous` cuts that torn record off the file and says which calls are done, by
+``(id, source)``; :func:`skip_done` then drops those calls from the inputs, so the rest is
+appended in input order and the finished file is exactly what one uninterrupted run writes.
+Calls are counted, not just remembered: if the same call occurs twice in the inputs and only
+once in the file, the second one is still scored.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+from collections import Counter
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .errors import EmpathyScoreError, TranscriptError
+from .transcript import Transcript
+
+__all__ = ["PreviousRun", "entry_key", "read_previous", "skip_done"]
+
+Key = tuple[str, str]
+
+_SEGMENT = re.compile(rb"[^\n]*\n|[^\n]+\Z")
+
+
+@dataclass
+class PreviousRun:
+    """What an earlier run left in the output file."""
+
+    done: Counter[Key] = field(default_factory=Counter)
+    counts: Counter[str] = field(default_factory=Counter)
+    has_header: bool = False
+    torn_bytes: int = 0  # length of the torn record cut off the end
+
+    @property
+    def calls(self) -> int:
+        return sum(self.done.values())
+
+
+def entry_key(entry: Transcript | TranscriptError) -> Key:
+    """``(id, source)`` of an input as its verdict will carry them (``""`` for no source)."""
+    if isinstance(entry, TranscriptError):
+        from .scorer import _error_id
+
+        return _error_id(entry), entry.path or ""
+    return entry.id, entry.source or ""
+
+
+def skip_done(
+    entries: Iterable[Transcript | TranscriptError], done: Counter[Key]
+) -> Iterator[Transcript | TranscriptError]:
+    """The entries whose verdict is not in ``done`` yet (consumes ``done``'s counts)."""
+    for entry in entries:
+        key = entry_key(entry)
+        if done[key] > 0:
+            done[key] -= 1
+            continue
+        yield entry
+
+
+def _flag(value: Any) -> bool:
+    return value is True or value == "True"
+
+
+def read_previous(path: str | Path, fmt: str, columns: Sequence[str]) -> PreviousRun:
+    """Read the records in ``path`` (``jsonl`` or ``csv`` with ``columns``); repair a torn end.
+
+    Returns an empty :class:`PreviousRun` when the file does not exist or is empty. A torn last
+    record is truncated away, on disk. A damaged record anywhere else, or a file in another
+    format, raises :class:`EmpathyScoreError` naming the file and line: resuming then would
+    mix outputs.
+    """
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        return PreviousRun()
+    except OSError as err:
+        raise EmpathyScoreError(f"{path}: cannot read the output to resume: {err}") from None
+    previous = PreviousRun()
+    records = _csv_records(data, columns) if fmt == "csv" else _jsonl_records(data)
+    end = 0
+    for line, record, record_end, torn in records:
+        if record is None:
+            if torn and record_end == len(data):  # a write cut short: only ever the last
+                break
+            raise EmpathyScoreError(
+                f"{path}:{line}: not a complete {fmt} record of empathy-score; "
+                "resume only with the same --format and an output this command wrote"
+            )
+        end = record_end
+        if fmt == "csv" and not previous.has_header:
+            previous.has_header = True
+            continue
+        key = (str(record["id"]), str(record["source"] or ""))
+        previous.done[key] += 1
+        previous.counts["calls"] += 1
+        previous.counts["ok" if record["status"] == "ok" else "error"] += 1
+        previous.counts["opportunity"] += _flag(record.get("opportunity"))
+        previous.counts["straight_to_data"] += _flag(record.get("straight_to_data"))
+    if end < len(data):
+        previous.torn_bytes = len(data) - end
+        with path.open("r+b") as stream:
+            stream.truncate(end)
+    return previous
+
+
+def _jsonl_records(data: bytes) -> Iterator[tuple[int, dict[str, Any] | None, int, bool]]:
+    """(line, record or None, end offset, torn) per line; torn: no line end."""
+    end = 0
+    for number, match in enumerate(_SEGMENT.finditer(data), start=1):
+        segment = match.group()
+        end += len(segment)
+        record = None
+        if segment.endswith(b"\n"):
+            try:
+                value = json.loads(segment)
+            except ValueError:  # includes invalid UTF-8
+                value = None
+            if isinstance(value, dict) and {"id", "source", "status"} <= value.keys():
+                record = value
+        yield number, record, end, not segment.endswith(b"\n")
+
+
+def _csv_records(
+    data: bytes, columns: Sequence[str]
+) -> Iterator[tuple[int, dict[str, Any] | None, int, bool]]:
+    """(line, row as a dict or None, end offset, torn) per CSV record (header first).
+
+    Torn: no line end, or a quoted field still open at the end of the file.
+
+    Records may span lines (quoted newlines), so the reader is fed line by line and the
+    offset taken after each record it returns.
+    """
+    end = 0
+    complete = True
+
+    def lines() -> Iterator[str]:
+        nonlocal end, complete
+        for match in _SEGMENT.finditer(data):
+            segment = match.group()
+            end += len(segment)
+            complete = segment.endswith(b"\n")
+            yield segment.decode("utf-8", errors="replace")
+
+    reader = csv.reader(lines(), strict=True)
+    first = True
+    while True:
+        line = reader.line_num + 1
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error:
+            yield line, None, end, True
+            return
+        expected = list(columns) if first else None
+        ok = complete and len(row) == len(columns) and (expected is None or row == expected)
+        yield line, (dict(zip(columns, row, strict=True)) if ok else None), end, not complete
+        first = False

@@ -1,0 +1,129 @@
+"""Scoring many calls: the serial stream, the worker pool, and what travels between them."""
+
+from __future__ import annotations
+
+import dataclasses
+import pickle
+from pathlib import Path
+
+import pytest
+
+from empathy_score import EmpathyScorer, TranscriptError, parse_text
+from empathy_score.parallel import (
+    WorkerConfig,
+    _call_from_tuple,
+    _call_to_tuple,
+    _merge,
+    _verdict_to_tuple,
+    worker_scorer,
+)
+
+REPO = Path(__file__).resolve().parent.parent.parent
+DEMO = REPO / "corpora" / "demo"
+DATA = Path(__file__).parent.parent / "data" / "transcripts"
+
+CALL = parse_text(
+    "Klant: Mijn zoon is van zijn fiets gevallen en ligt in het ziekenhuis.\n"
+    "Agent: Wat naar om te horen. Mag ik uw polisnummer?\n",
+    id="fiets",
+    source="gesprekken/fiets.txt",
+    meta={"team": "Schade Direct", "agent": "AG-7"},
+)
+
+
+def inputs() -> list[Path]:
+    """The demo calls with a missing file and a .jsonl with a bad line in between."""
+    demo = sorted(DEMO.glob("*.txt"))
+    return [
+        *demo[:5],
+        DEMO / "bestaat_niet.txt",
+        DATA / "calls_with_bad_line.jsonl",
+        *demo[5:],
+    ]
+
+
+def test_worker_config_of_a_default_scorer_ships_no_pipeline_or_model():
+    config = WorkerConfig.of(EmpathyScorer(model=None))
+    assert config.nlp_blob is None
+    assert config.model_blob is None
+    assert config.model is None
+    assert len(pickle.dumps(config)) < 1_000
+
+
+def test_worker_config_is_the_same_for_scorers_configured_alike():
+    assert WorkerConfig.of(EmpathyScorer()).key == WorkerConfig.of(EmpathyScorer()).key
+    assert WorkerConfig.of(EmpathyScorer()).key != WorkerConfig.of(EmpathyScorer(model=None)).key
+
+
+def test_worker_config_ships_an_injected_pipeline(nlp):
+    config = WorkerConfig.of(EmpathyScorer(nlp, model=None))
+    assert config.nlp_blob is not None
+    assert config.build().nlp.pipe_names == nlp.pipe_names
+
+
+def test_a_worker_builds_its_scorer_once_per_config():
+    config = WorkerConfig.of(EmpathyScorer(model=None, batch_size=7))
+    first, _ = worker_scorer(config)
+    again, _ = worker_scorer(config)
+    assert again is first
+    assert first.batch_size == 7
+
+
+def test_a_call_crosses_processes_as_plain_text_and_comes_back_equal():
+    wire = pickle.loads(pickle.dumps(_call_to_tuple(CALL)))
+    assert _call_from_tuple(wire) == CALL
+
+
+def test_a_verdict_comes_back_with_its_call_metadata(rules_scorer):
+    verdict = rules_scorer.score_transcript(CALL)
+    wire = pickle.loads(pickle.dumps(_verdict_to_tuple(verdict)))
+    (back,) = _merge([CALL], [wire])
+    assert back == verdict
+    assert back.meta["team"] == "Schade Direct"
+
+
+def test_read_errors_are_slotted_back_between_the_scored_calls(rules_scorer):
+    error = TranscriptError("invalid JSON: Expecting value (column 1)", path="x.jsonl", line=3)
+    scored = [_verdict_to_tuple(rules_scorer.score_transcript(CALL))] * 2
+    merged = list(_merge([CALL, error, CALL], scored))
+    assert [v.status for v in merged] == ["ok", "error", "ok"]
+    assert merged[1].id == "x:3"
+    assert merged[1].source == "x.jsonl"
+
+
+def test_score_many_accepts_read_errors_as_inputs_and_keeps_them_in_place(rules_scorer):
+    error = TranscriptError("empty file", path="leeg.txt")
+    other = dataclasses.replace(CALL, id="fiets-2")
+    verdicts = list(rules_scorer.score_many([CALL, error, other]))
+    assert [v.status for v in verdicts] == ["ok", "error", "ok"]
+    assert verdicts[1].error == "leeg.txt: empty file"
+
+
+def test_progress_is_called_with_every_verdict_in_order(rules_scorer):
+    seen = []
+    verdicts = list(rules_scorer.score_many(inputs(), chunk_size=4, progress=seen.append))
+    assert seen == verdicts
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"backend": "spark"}, "backend must be one of"),
+        ({"n_jobs": 0}, "n_jobs must not be 0"),
+        ({"chunk_size": 0}, "chunk_size must be >= 1"),
+    ],
+)
+def test_score_many_refuses_bad_options_before_reading_anything(rules_scorer, options, message):
+    with pytest.raises(ValueError, match=message):
+        rules_scorer.score_many(["bestaat/niet"], **options)
+
+
+def test_two_processes_give_the_serial_results_in_input_order(scorer):
+    """The one pool test: order, identical records, error records in place."""
+    serial = [v.to_dict() for v in scorer.score_many(inputs(), chunk_size=3)]
+    parallel = [v.to_dict() for v in EmpathyScorer().score_many(inputs(), n_jobs=2, chunk_size=3)]
+    assert [r["id"] for r in parallel] == [r["id"] for r in serial]
+    assert parallel == serial
+    statuses = [r["status"] for r in parallel]
+    assert statuses[5] == "error"  # the missing file, where it was given
+    assert "error" in statuses[6:9] and statuses.count("ok") >= 12
