@@ -45,7 +45,7 @@ FLOOR_MEMORY = 0.15
 FLOOR_STARTUP = 2.0
 
 MEMORY_CHILD = """
-import resource, sys, threading, time
+import sys, threading, time
 t0 = time.perf_counter()
 peak_workers = 0
 def sample():
@@ -67,7 +67,14 @@ def sample():
 threading.Thread(target=sample, daemon=True).start()
 from empathy_score.cli import main
 main(["score", sys.argv[1], "--out", sys.argv[2], "--quiet", "--jobs", sys.argv[3]])
-driver = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+# VmHWM (Linux), not ru_maxrss: the latter keeps the parent's peak across fork and exec
+try:
+    with open("/proc/self/status") as status:
+        hwm = next(line for line in status if line.startswith("VmHWM:"))
+    driver = int(hwm.split()[1]) * 1024
+except OSError:
+    import resource
+    driver = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 print(driver, peak_workers, time.perf_counter() - t0)
 """
 

@@ -28,8 +28,9 @@ from __future__ import annotations
 
 import hashlib
 import threading
+import warnings
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Generator, Iterable, Iterator
 from dataclasses import dataclass, fields
 from itertools import islice
 from typing import TYPE_CHECKING, Any
@@ -52,6 +53,7 @@ _CACHE_LIMIT = 4
 # Plain-tuple forms of what crosses a process boundary.
 _CallTuple = tuple[str, str | None, dict[str, Any], tuple[tuple[str, str, Any, Any, Any], ...]]
 _VERDICT_FIELDS = tuple(f.name for f in fields(CallVerdict) if f.name != "meta")
+_Entry = Transcript | TranscriptError
 
 
 # --------------------------------------------------------------------------------------------
@@ -184,7 +186,7 @@ def score_chunk(config: WorkerConfig, calls: list[_CallTuple]) -> list[tuple[Any
     import joblib
 
     scorer, lock = worker_scorer(config)
-    transcripts: list[Transcript | TranscriptError] = [_call_from_tuple(c) for c in calls]
+    transcripts: list[_Entry] = [_call_from_tuple(c) for c in calls]
     # scikit-learn inside the classifier calls joblib; on a Dask worker that would send tiny
     # tasks back to the cluster (and park this thread while holding the lock): keep it here
     with lock, joblib.parallel_config(backend="sequential"):
@@ -197,9 +199,7 @@ def score_chunk(config: WorkerConfig, calls: list[_CallTuple]) -> list[tuple[Any
 # --------------------------------------------------------------------------------------------
 
 
-def _chunks(
-    entries: Iterable[Transcript | TranscriptError], size: int
-) -> Iterator[list[Transcript | TranscriptError]]:
+def _chunks(entries: Iterable[_Entry], size: int) -> Iterator[list[_Entry]]:
     entries = iter(entries)
     while chunk := list(islice(entries, size)):
         yield chunk
@@ -237,7 +237,9 @@ class _Windows:
             self.workers = joblib.effective_n_jobs(n_jobs)
         self.size = 2 * self.workers
 
-    def submit(self, tasks: list[tuple[WorkerConfig, list[_CallTuple]]]) -> Iterator[Any]:
+    def submit(
+        self, tasks: list[tuple[WorkerConfig, list[_CallTuple]]]
+    ) -> Generator[Any, None, None]:
         """Start ``tasks`` now (all of them); return the generator of their results."""
         import joblib
 
@@ -257,7 +259,7 @@ class _Windows:
 
 def score_parallel(
     scorer: EmpathyScorer,
-    entries: Iterable[Transcript | TranscriptError],
+    entries: Iterable[_Entry],
     *,
     n_jobs: int,
     chunk_size: int,
@@ -282,7 +284,8 @@ def score_parallel(
         For ``dask``: the scheduler's address; ``None`` uses the current ``distributed.Client``.
     """
     client, own_client = _dask_client(scheduler) if backend == "dask" else (None, False)
-    in_flight: deque[tuple[list[Transcript | TranscriptError], Iterator[Any]]] = deque()
+    # windows submitted and not yet read: their chunks, and the generator of their results
+    in_flight: deque[tuple[list[list[_Entry]], Generator[Any, None, None]]] = deque()
     try:
         config = WorkerConfig.of(scorer)
         windows = _Windows(n_jobs, backend, client)
@@ -307,15 +310,15 @@ def score_parallel(
                     submit_next()
             in_flight.popleft()
     finally:
-        for _, results in in_flight:
-            results.close()  # type: ignore[attr-defined]  # abort what is still running
-        if own_client:
+        with warnings.catch_warnings():  # joblib warns about results never used: by design
+            warnings.simplefilter("ignore")
+            for _, results in in_flight:
+                results.close()  # abort what is still running
+        if own_client and client is not None:
             client.close()
 
 
-def _merge(
-    chunk: list[Transcript | TranscriptError], scored: list[tuple[Any, ...]]
-) -> Iterator[CallVerdict]:
+def _merge(chunk: list[_Entry], scored: list[tuple[Any, ...]]) -> Iterator[CallVerdict]:
     """The chunk's verdicts in order: read errors where they were, scored calls between them."""
     from .scorer import _error_id
 

@@ -12,6 +12,7 @@ from empathy_score.cli import main
 REPO = Path(__file__).resolve().parent.parent.parent
 DEMO = REPO / "corpora" / "demo"
 BAD_LINES = Path(__file__).parent.parent / "data" / "transcripts" / "calls_with_bad_line.jsonl"
+FORMATS = ("jsonl", "csv")
 
 
 def run(capsys, *argv: str) -> tuple[int, str]:
@@ -26,13 +27,15 @@ def inputs(tmp_path_factory) -> list[str]:
     return [str(DEMO), str(folder / "ontbreekt.txt"), str(BAD_LINES)]
 
 
-@pytest.fixture(scope="module", params=["jsonl", "csv"])
-def full_output(request, inputs, tmp_path_factory) -> tuple[str, bytes]:
-    """(format, what one uninterrupted run writes)."""
-    fmt = request.param
-    out = tmp_path_factory.mktemp("volledig") / f"scores.{fmt}"
-    assert main(["score", *inputs, "--format", fmt, "--out", str(out), "--quiet"]) == 1
-    return fmt, out.read_bytes()
+@pytest.fixture(scope="module")
+def full_outputs(inputs, tmp_path_factory) -> dict[str, bytes]:
+    """What one uninterrupted run writes, per format."""
+    written = {}
+    for fmt in FORMATS:
+        out = tmp_path_factory.mktemp("volledig") / f"scores.{fmt}"
+        assert main(["score", *inputs, "--format", fmt, "--out", str(out), "--quiet"]) == 1
+        written[fmt] = out.read_bytes()
+    return written
 
 
 def interrupted(full: bytes, records: int, fmt: str) -> bytes:
@@ -42,11 +45,12 @@ def interrupted(full: bytes, records: int, fmt: str) -> bytes:
     return b"".join(lines[:kept]) + lines[kept][: len(lines[kept]) // 2]
 
 
+@pytest.mark.parametrize("fmt", FORMATS)
 @pytest.mark.parametrize("records", [0, 7])
 def test_resume_after_a_torn_record_gives_exactly_the_full_output(
-    inputs, full_output, records, tmp_path, capsys
+    inputs, full_outputs, fmt, records, tmp_path, capsys
 ):
-    fmt, full = full_output
+    full = full_outputs[fmt]
     out = tmp_path / f"scores.{fmt}"
     out.write_bytes(interrupted(full, records, fmt))
     code, err = run(capsys, "score", *inputs, "--format", fmt, "--out", str(out), "--resume")
@@ -55,10 +59,11 @@ def test_resume_after_a_torn_record_gives_exactly_the_full_output(
     assert f"16 calls ({records} from an earlier run)" in err if records else "16 calls," in err
 
 
+@pytest.mark.parametrize("fmt", FORMATS)
 def test_resume_of_a_finished_run_scores_nothing_and_changes_nothing(
-    inputs, full_output, tmp_path, capsys
+    inputs, full_outputs, fmt, tmp_path, capsys
 ):
-    fmt, full = full_output
+    full = full_outputs[fmt]
     out = tmp_path / f"scores.{fmt}"
     out.write_bytes(full)
     run(capsys, "score", *inputs, "--format", fmt, "--out", str(out), "--resume")
@@ -66,23 +71,21 @@ def test_resume_of_a_finished_run_scores_nothing_and_changes_nothing(
 
 
 def test_resume_on_two_processes_gives_exactly_the_full_output(
-    inputs, full_output, tmp_path, capsys
+    inputs, full_outputs, tmp_path, capsys
 ):
-    fmt, full = full_output
-    if fmt == "csv":
-        pytest.skip("one pool run is enough: the format is covered above")
+    full = full_outputs["jsonl"]
     out = tmp_path / "scores.jsonl"
-    out.write_bytes(interrupted(full, 3, fmt))
+    out.write_bytes(interrupted(full, 3, "jsonl"))
     argv = ["score", *inputs, "--out", str(out), "--resume", "--jobs", "2", "--chunk-size", "2"]
     run(capsys, *argv)
     assert out.read_bytes() == full
 
 
+@pytest.mark.parametrize("fmt", FORMATS)
 def test_resume_refuses_an_output_damaged_before_its_last_record(
-    inputs, full_output, tmp_path, capsys
+    inputs, full_outputs, fmt, tmp_path, capsys
 ):
-    fmt, full = full_output
-    lines = full.splitlines(keepends=True)
+    lines = full_outputs[fmt].splitlines(keepends=True)
     lines[2] = b"dit is geen record\n"
     out = tmp_path / f"scores.{fmt}"
     out.write_bytes(b"".join(lines))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import pickle
+import warnings
 from pathlib import Path
 
 import pytest
@@ -59,6 +60,13 @@ def test_worker_config_ships_an_injected_pipeline(nlp):
     config = WorkerConfig.of(EmpathyScorer(nlp, model=None))
     assert config.nlp_blob is not None
     assert config.build().nlp.pipe_names == nlp.pipe_names
+
+
+def test_worker_config_ships_a_loaded_classifier_so_workers_need_not_see_its_file(scorer):
+    config = WorkerConfig.of(EmpathyScorer(model=scorer.classifier))
+    assert config.model is None
+    assert config.model_blob is not None
+    assert config.build().classifier.manifest == scorer.classifier.manifest
 
 
 def test_a_worker_builds_its_scorer_once_per_config():
@@ -127,3 +135,13 @@ def test_two_processes_give_the_serial_results_in_input_order(scorer):
     statuses = [r["status"] for r in parallel]
     assert statuses[5] == "error"  # the missing file, where it was given
     assert "error" in statuses[6:9] and statuses.count("ok") >= 12
+
+
+def test_a_consumer_may_stop_early_and_the_pool_stops_quietly():
+    verdicts = EmpathyScorer().score_many(inputs(), n_jobs=2, chunk_size=2)
+    first = [next(verdicts) for _ in range(3)]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        verdicts.close()
+    assert [v.id for v in first] == [p.stem for p in inputs()[:3]]
+    assert [str(w.message) for w in caught] == []
