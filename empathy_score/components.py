@@ -114,9 +114,7 @@ class Normalizer:
         )
         self.norms = dict(packaged["norms"] if norms is None else norms)
         self.merge_repeats = merge_repeats
-        self._filler_hashes = np.array(
-            [nlp.vocab.strings.add(f) for f in self.fillers], dtype=np.uint64
-        )
+        self._filler_set = frozenset(nlp.vocab.strings.add(f) for f in self.fillers)
         self.special_cases = dict(
             packaged["special_cases"] if special_cases is None else special_cases
         )
@@ -138,7 +136,10 @@ class Normalizer:
             return doc
         attrs = doc.to_array([NORM, IS_ALPHA])
         norms = attrs[:, 0]
-        noise = np.isin(norms, self._filler_hashes)
+        # turns are short: a set lookup per token beats numpy's isin on tiny arrays
+        noise = np.fromiter(
+            (n in self._filler_set for n in norms.tolist()), dtype=bool, count=len(norms)
+        )
         if self.merge_repeats:
             # "ik ik" and "heel heel" are stutters; repeated punctuation is left alone
             noise[1:] |= (norms[1:] == norms[:-1]) & (attrs[1:, 1] == 1)
@@ -312,6 +313,7 @@ class ContextFilter:
         self.rules_path = rules_path
         self.spans_keys = list(spans_keys)
         self.rules: list[ContextRule] = read_context_rules(rules_path)
+        self._by_pattern: dict[str, tuple[frozenset[str], tuple[str, ...]]] = {}
         self._phrase_matcher = PhraseMatcher(nlp.vocab, attr="NORM")
         self._matcher = Matcher(nlp.vocab)
         self._rule_by_key: dict[int, ContextRule] = {}
@@ -384,11 +386,10 @@ class ContextFilter:
         self, span: Span, triggers: list[tuple[ContextRule, int, int]], terminators: list[int]
     ) -> tuple[int, int] | str | None:
         """The nearest cue in scope (None: needs none), or the id of the rule that drops it."""
-        pattern_id = span.id_
-        required = [r for r in self.rules if r.effect == "require" and r.applies_to(pattern_id)]
+        applicable, required = self._rules_for(span.id_)
         cue: tuple[int, int] | None = None
         for rule, start, end in triggers:
-            if not rule.applies_to(pattern_id):
+            if rule.id not in applicable:
                 continue
             if not self._in_scope(rule, start, end, span, terminators):
                 continue
@@ -397,8 +398,17 @@ class ContextFilter:
             if cue is None or abs(start - span.start) < abs(cue[0] - span.start):
                 cue = (start, end)
         if required and cue is None:
-            return "missing:" + ",".join(sorted({r.id for r in required}))
+            return "missing:" + ",".join(required)
         return cue
+
+    def _rules_for(self, pattern_id: str) -> tuple[frozenset[str], tuple[str, ...]]:
+        """Ids of the rules that apply to a pattern, and of those it requires (cached)."""
+        known = self._by_pattern.get(pattern_id)
+        if known is None:
+            rules = [r for r in self.rules if r.applies_to(pattern_id)]
+            required = tuple(sorted({r.id for r in rules if r.effect == "require"}))
+            known = self._by_pattern[pattern_id] = (frozenset(r.id for r in rules), required)
+        return known
 
     def to_disk(self, path: Path, *, exclude: Iterable[str] = ()) -> None:
         pass

@@ -100,39 +100,48 @@ def training_examples(
 
 
 class SentenceDetectors:
-    """One calibrated text classifier per task (a scikit-learn-style estimator)."""
+    """One logistic regression per task over one shared sentence vectoriser.
+
+    The vectoriser (TF-IDF of character 3–5-grams and of words and word pairs) is fitted on
+    every training sentence once; each task has its own regression on top. Sharing it means
+    a sentence is vectorised once however many tasks ask about it.
+    """
 
     def __init__(self, c: float = 5.0, threshold: float = THRESHOLD) -> None:
         self.c = c
         self.threshold = threshold
 
-    def _make(self):
+    def fit(self, examples: Mapping[str, tuple[Sequence[str], Sequence[bool]]]):
+        """Fit the shared vectoriser on all sentences, then every task's regression."""
         from sklearn.feature_extraction.text import TfidfVectorizer
         from sklearn.linear_model import LogisticRegression
-        from sklearn.pipeline import make_pipeline, make_union
+        from sklearn.pipeline import make_union
 
-        return make_pipeline(
-            make_union(
-                TfidfVectorizer(
-                    analyzer="char_wb", ngram_range=(3, 5), min_df=2, sublinear_tf=True
-                ),
-                TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True),
-            ),
-            LogisticRegression(C=self.c, max_iter=3000, class_weight="balanced"),
-        )
-
-    def fit(self, examples: Mapping[str, tuple[Sequence[str], Sequence[bool]]]):
-        """Fit every task's classifier on its (texts, labels)."""
-        self.models_ = {}
+        sentences = sorted({t for task in TASKS for t in examples[task][0]})
+        self.vectorizer_ = make_union(
+            TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), min_df=2, sublinear_tf=True),
+            TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True),
+        ).fit(sentences)
+        self.heads_ = {}
         for task in TASKS:
             texts, labels = examples[task]
-            self.models_[task] = self._make().fit(list(texts), list(labels))
+            head = LogisticRegression(C=self.c, max_iter=3000, class_weight="balanced")
+            self.heads_[task] = head.fit(self.vectorizer_.transform(list(texts)), list(labels))
         return self
 
     def proba(self, task: str, texts: Sequence[str]) -> list[float]:
+        """Probability that each sentence is a positive for ``task``."""
+        return self.proba_many((task,), texts)[task]
+
+    def proba_many(self, tasks: Sequence[str], texts: Sequence[str]) -> dict[str, list[float]]:
+        """Probabilities for several tasks over the same sentences, vectorised once."""
         if not texts:
-            return []
-        return [float(p) for p in self.models_[task].predict_proba(list(texts))[:, 1]]
+            return {task: [] for task in tasks}
+        features = self.vectorizer_.transform(list(texts))
+        return {
+            task: [float(p) for p in self.heads_[task].predict_proba(features)[:, 1]]
+            for task in tasks
+        }
 
     def augment_many(
         self, items: Sequence[tuple[Transcript, Sequence[Doc], CallVerdict]]
@@ -153,9 +162,7 @@ class SentenceDetectors:
             "opportunity": iter(self.proba("opportunity", texts["opportunity"])),
             "data_request": iter(self.proba("data_request", texts["data_request"])),
             "marker": iter(
-                list(
-                    zip(*(self.proba(task, texts["marker"]) for task in MARKER_TASKS), strict=True)
-                )
+                list(zip(*self.proba_many(MARKER_TASKS, texts["marker"]).values(), strict=True))
             ),
         }
         added: list[dict[str, list[Evidence]]] = [
