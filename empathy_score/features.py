@@ -55,10 +55,10 @@ def rule_features(verdict: CallVerdict, transcript: Transcript) -> dict[str, flo
     features["rule.n_opportunities_before"] = float(len(before))
     for label in sorted(LABELS["opportunity"]):
         features[f"opp.{label}"] = float(sum(o.label == label for o in before))
+    early = [
+        m for m in verdict.markers if first is None or (m.turn, m.start) < (first, first_start)
+    ]
     for label in sorted(LABELS["empathy"]):
-        early = [
-            m for m in verdict.markers if first is None or (m.turn, m.start) < (first, first_start)
-        ]
         features[f"marker_before.{label}"] = float(sum(m.label == label for m in early))
         features[f"marker_any.{label}"] = float(sum(m.label == label for m in verdict.markers))
     if first is not None:

@@ -28,7 +28,7 @@ from .features import FEATURE_SCHEMA
 __all__ = [
     "DEFAULT_MODEL",
     "StraightToDataModel",
-    "build_estimator",
+    "build_text_estimator",
     "load_model",
     "save_model",
     "sha256_of",
@@ -52,16 +52,6 @@ class _Selector:
 
     def __call__(self, records: Sequence[Mapping[str, Any]]) -> list[Any]:
         return [r[self.key] for r in records]
-
-
-def _rules_view():
-    from sklearn.feature_extraction import DictVectorizer
-    from sklearn.pipeline import make_pipeline
-    from sklearn.preprocessing import FunctionTransformer, MaxAbsScaler
-
-    return make_pipeline(
-        FunctionTransformer(_select("rules")), DictVectorizer(sort=True), MaxAbsScaler()
-    )
 
 
 def _text_view():
@@ -126,7 +116,7 @@ class BlendedModel:
         from sklearn.linear_model import LogisticRegression
 
         self.detectors_ = detectors
-        self.text_ = build_estimator(use_rules=False, use_text=True, text_c=self.text_c)
+        self.text_ = build_text_estimator(self.text_c)
         self.text_.fit(list(records), list(labels))
         self.blend_ = LogisticRegression(max_iter=1000, random_state=self.seed)
         self.blend_.fit(self._meta_features(blend_records), list(blend_labels))
@@ -140,27 +130,22 @@ class BlendedModel:
         return self.predict_proba(records)[:, 1] >= 0.5
 
 
-def build_estimator(*, use_rules: bool = True, use_text: bool = True, text_c: float = 3.0):
-    """An unfitted single-view estimator: rule features or opening text, calibrated.
+def build_text_estimator(c: float = 3.0):
+    """The unfitted text view: opening turns' TF-IDF into a calibrated logistic regression.
 
-    Text only is the "classifier only" system of ``evaluate``; the shipped combined model is
-    :class:`BlendedModel`.
+    It is the "classifier only" system of ``evaluate``; the shipped combined model is
+    :class:`BlendedModel`, which holds one.
     """
     from sklearn.calibration import CalibratedClassifierCV
     from sklearn.linear_model import LogisticRegression
     from sklearn.model_selection import StratifiedKFold
     from sklearn.pipeline import make_pipeline
 
-    if use_rules == use_text:
-        raise ValueError("build_estimator takes one view; the combined model is BlendedModel")
-    view = _rules_view() if use_rules else _text_view()
-    regression = LogisticRegression(
-        C=1.0 if use_rules else text_c, max_iter=3000, class_weight="balanced"
-    )
+    regression = LogisticRegression(C=c, max_iter=3000, class_weight="balanced")
     # ensemble=False: one regression on all the data, calibrated on out-of-fold predictions;
     # five calibrated copies would vectorise every call's text five times when scoring
     return CalibratedClassifierCV(
-        make_pipeline(view, regression),
+        make_pipeline(_text_view(), regression),
         method="sigmoid",
         cv=StratifiedKFold(5, shuffle=True, random_state=SEED),
         ensemble=False,

@@ -17,7 +17,7 @@ Everything is validated on load; an error names the file and the line.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -255,9 +255,7 @@ def read_patterns(
             try:
                 phrases = expand_phrase(pattern, lexicon)
             except KeyError as err:
-                raise PatternError(
-                    _unknown_slot(err.args[0]), path=where, line=number
-                ) from None
+                raise PatternError(_unknown_slot(err.args[0]), path=where, line=number) from None
             except ValueError as err:
                 raise PatternError(str(err), path=where, line=number) from None
             patterns.extend({"label": label, "pattern": p, "id": rule_id} for p in phrases)
@@ -341,9 +339,7 @@ def read_context_rules(
             try:
                 phrases = tuple(expand_phrase(pattern, lexicon))
             except KeyError as err:
-                raise PatternError(
-                    _unknown_slot(err.args[0]), path=where, line=number
-                ) from None
+                raise PatternError(_unknown_slot(err.args[0]), path=where, line=number) from None
             except ValueError as err:
                 raise PatternError(str(err), path=where, line=number) from None
         elif isinstance(pattern, list):
@@ -365,11 +361,3 @@ def read_context_rules(
             )
         )
     return rules
-
-
-def flatten(patterns: Iterable[Mapping[str, Any]]) -> dict[str, int]:
-    """Count expanded patterns per id (used by the benchmark and the components table)."""
-    counts: dict[str, int] = {}
-    for p in patterns:
-        counts[p["id"]] = counts.get(p["id"], 0) + 1
-    return counts
