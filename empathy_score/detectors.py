@@ -113,14 +113,17 @@ class SentenceDetectors:
 
     def fit(self, examples: Mapping[str, tuple[Sequence[str], Sequence[bool]]]):
         """Fit the shared vectoriser on all sentences, then every task's regression."""
-        from sklearn.feature_extraction.text import TfidfVectorizer
         from sklearn.linear_model import LogisticRegression
         from sklearn.pipeline import make_union
 
+        from .tfidf import CachedTfidfVectorizer
+
         sentences = sorted({t for task in TASKS for t in examples[task][0]})
         self.vectorizer_ = make_union(
-            TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), min_df=2, sublinear_tf=True),
-            TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True),
+            CachedTfidfVectorizer(
+                analyzer="char_wb", ngram_range=(3, 5), min_df=2, sublinear_tf=True
+            ),
+            CachedTfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True),
         ).fit(sentences)
         self.heads_ = {}
         for task in TASKS:

@@ -55,9 +55,10 @@ class _Selector:
 
 
 def _text_view():
-    from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.pipeline import FeatureUnion, make_pipeline
     from sklearn.preprocessing import FunctionTransformer
+
+    from .tfidf import CachedTfidfVectorizer
 
     return FeatureUnion(
         [
@@ -65,7 +66,7 @@ def _text_view():
                 key,
                 make_pipeline(
                     FunctionTransformer(_select(key)),
-                    TfidfVectorizer(
+                    CachedTfidfVectorizer(
                         analyzer="char_wb", ngram_range=(3, 5), min_df=2, sublinear_tf=True
                     ),
                 ),
