@@ -21,11 +21,10 @@ import bisect
 import json
 from collections.abc import Callable, Iterable, Sequence
 from importlib import resources
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-from spacy.attrs import IS_ALPHA, NORM
 from spacy.language import Language
 from spacy.matcher import Matcher, PhraseMatcher
 from spacy.pipeline import SpanRuler
@@ -36,9 +35,22 @@ from .rules import FAMILIES, ContextRule, read_context_rules, read_patterns
 
 __all__ = ["ContextFilter", "EmpathyRuler", "Normalizer", "set_speaker"]
 
+#: Where a turn's speaker is kept: read by every ruler on every turn, so not through ``doc._``
+#: (whose lookup costs more than matching a short turn).
+SPEAKER_KEY = "empathy_score.speaker"
+
+
+def _get_speaker(doc: Doc) -> str | None:
+    return doc.user_data.get(SPEAKER_KEY)
+
+
+def _set_speaker(doc: Doc, speaker: str | None) -> None:
+    doc.user_data[SPEAKER_KEY] = speaker
+
+
 #: ``doc._.speaker``: "agent", "customer" or None (unknown: every family runs).
 if not Doc.has_extension("speaker"):
-    Doc.set_extension("speaker", default=None)
+    Doc.set_extension("speaker", getter=_get_speaker, setter=_set_speaker)
 #: ``doc._.empathy_rejected``: list of (spans_key, span, rule id) dropped by the context pass.
 if not Doc.has_extension("empathy_rejected"):
     Doc.set_extension("empathy_rejected", default=None)
@@ -52,8 +64,8 @@ FAMILY_ROLES = {
 
 
 def set_speaker(doc: Doc, speaker: str | None) -> Doc:
-    """Tell the rulers whose turn this is (``nlp.pipe(..., as_tuples=True)`` does it for you)."""
-    doc._.speaker = speaker
+    """Tell the rulers whose turn this is (the same as ``doc._.speaker = speaker``)."""
+    doc.user_data[SPEAKER_KEY] = speaker
     return doc
 
 
@@ -134,24 +146,26 @@ class Normalizer:
     def __call__(self, doc: Doc) -> Doc:
         if len(doc) < 2:
             return doc
-        attrs = doc.to_array([NORM, IS_ALPHA])
-        norms = attrs[:, 0]
-        # turns are short: a set lookup per token beats numpy's isin on tiny arrays
-        noise = np.fromiter(
-            (n in self._filler_set for n in norms.tolist()), dtype=bool, count=len(norms)
-        )
-        if self.merge_repeats:
+        norms = [token.norm for token in doc]  # turns are short: plain lists beat arrays
+        fillers = self._filler_set
+        repeats = self.merge_repeats and any(a == b for a, b in pairwise(norms))
+        if not repeats and fillers.isdisjoint(norms):
+            return doc  # most turns: nothing to fold
+        noise = [norm in fillers for norm in norms]
+        if repeats:
             # "ik ik" and "heel heel" are stutters; repeated punctuation is left alone
-            noise[1:] |= (norms[1:] == norms[:-1]) & (attrs[1:, 1] == 1)
-        if not noise.any():
+            for i in range(1, len(norms)):
+                if norms[i] == norms[i - 1] and doc[i].is_alpha:
+                    noise[i] = True
+        if not any(noise):
             return doc
-        kept = np.flatnonzero(~noise)
-        if not len(kept):
+        kept = [i for i, is_noise in enumerate(noise) if not is_noise]
+        if not kept:
             return doc
         # Each kept token absorbs the noise after it; the first also absorbs what precedes it.
-        ends = [*kept[1:].tolist(), len(doc)]
+        ends = [*kept[1:], len(doc)]
         with doc.retokenize() as retokenizer:
-            for idx, keeper in enumerate(kept.tolist()):
+            for idx, keeper in enumerate(kept):
                 start = 0 if idx == 0 else keeper
                 if ends[idx] - start > 1:
                     span = doc[start : ends[idx]]
@@ -251,11 +265,30 @@ class EmpathyRuler(SpanRuler):
         self.add_patterns(read_patterns(self.family, path))
 
     def __call__(self, doc: Doc) -> Doc:
-        speaker = doc._.speaker
+        speaker = doc.user_data.get(SPEAKER_KEY)
         if speaker is not None and speaker not in self.roles:
             doc.spans[self.key] = []
             return doc
         return super().__call__(doc)
+
+    def match(self, doc: Doc) -> list[Span]:
+        """The matches as spans, as :meth:`SpanRuler.match` gives them, at a fraction of its cost.
+
+        SpanRuler always calls its token ``Matcher``, which warns (W036) on every turn when it
+        has no patterns, as ours has not; silencing that per call cost more than the matching.
+        """
+        self._require_patterns()
+        matches = list(self.phrase_matcher(doc))
+        if len(self.matcher):
+            matches.extend(self.matcher(doc))
+        labels = self._match_label_id_map
+        return sorted(
+            {
+                Span(doc, start, end, label=labels[key]["label"], span_id=labels[key]["id"])
+                for key, start, end in matches
+                if start != end
+            }
+        )
 
 
 @Language.factory(
@@ -325,16 +358,24 @@ class ContextFilter:
                     self._phrase_matcher.add(key, [nlp.make_doc(p) for p in rule.phrases])
                 if rule.token_pattern is not None:
                     self._matcher.add(key, [list(rule.token_pattern)])
+        self._token_rule_ids = frozenset(r.id for r in self.rules if r.token_pattern is not None)
         if not self.rules:
             import warnings
 
             warnings.warn(f"{name}: no context rules loaded", stacklevel=2)
 
-    def _triggers(self, doc: Doc) -> tuple[list[tuple[ContextRule, int, int]], list[int]]:
+    def _triggers(
+        self, doc: Doc, token_rules: bool
+    ) -> tuple[list[tuple[ContextRule, int, int]], list[int]]:
+        """Trigger and terminator matches; token-pattern rules only when ``token_rules``.
+
+        A token ``Matcher`` builds a Python object per token and per pattern state, and
+        costs more than everything else here: it only runs when a candidate could use it.
+        """
         triggers: list[tuple[ContextRule, int, int]] = []
         terminators: list[int] = []
         matches = list(self._phrase_matcher(doc))
-        if len(self._matcher):  # an empty Matcher warns (W036) on every call
+        if token_rules and len(self._matcher):  # an empty Matcher warns (W036) on every call
             matches += self._matcher(doc)
         for key, start, end in matches:
             rule = self._rule_by_key[key]
@@ -365,14 +406,23 @@ class ContextFilter:
         return not (k < len(terminators) and terminators[k] < hi)
 
     def __call__(self, doc: Doc) -> Doc:
-        keys = [k for k in self.spans_keys if k in doc.spans and len(doc.spans[k])]
-        if not keys:
+        candidates = {
+            key: list(doc.spans[key])
+            for key in self.spans_keys
+            if key in doc.spans and len(doc.spans[key])
+        }
+        if not candidates:
             return doc
-        triggers, terminators = self._triggers(doc)
+        token_rules = bool(self._token_rule_ids) and any(
+            not self._token_rule_ids.isdisjoint(self._rules_for(span.id_)[0])
+            for spans in candidates.values()
+            for span in spans
+        )
+        triggers, terminators = self._triggers(doc, token_rules)
         rejected = doc._.empathy_rejected or []
-        for key in keys:
+        for key, spans in candidates.items():
             cues: dict[Span, tuple[int, int] | None] = {}
-            for span in doc.spans[key]:
+            for span in spans:
                 verdict = self._judge(span, triggers, terminators)
                 if isinstance(verdict, str):
                     rejected.append((key, span, verdict))
