@@ -23,7 +23,7 @@ evidence raised turn-level F1 on dev for every task without lowering precision m
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from spacy.tokens import Doc
@@ -31,7 +31,14 @@ from spacy.tokens import Doc
 from .transcript import AGENT, CUSTOMER, Transcript
 from .verdict import CallVerdict, Evidence, verdict_from_evidence
 
-__all__ = ["TASKS", "SentenceDetectors", "sentences", "training_examples"]
+__all__ = [
+    "TASKS",
+    "FieldCandidates",
+    "SentenceDetectors",
+    "field_candidates",
+    "sentences",
+    "training_examples",
+]
 
 MARKER_TASKS = ("acknowledge_feelings", "ask_wellbeing", "wish_well")
 TASKS = ("opportunity", "data_request", *MARKER_TASKS)
@@ -52,6 +59,23 @@ def sentences(text: str) -> list[tuple[int, int]]:
         if end > start:
             spans.append((start, end))
     return spans or [(0, len(text))]
+
+
+#: Per turn: (label, start, end) of each field name the context pass set aside, for want of a
+#: request cue in scope. All the detectors need of a call's Docs, so that those can be dropped.
+FieldCandidates = tuple[tuple[tuple[str, int, int], ...], ...]
+
+
+def field_candidates(docs: Sequence[Doc]) -> FieldCandidates:
+    """The field names each turn's context pass set aside (see :data:`FieldCandidates`)."""
+    return tuple(
+        tuple(
+            (span.label_, span.start_char, span.end_char)
+            for key, span, _reason in doc._.empathy_rejected or ()
+            if key == "data_request" and span.id_.startswith("dr.field.")
+        )
+        for doc in docs
+    )
 
 
 def _overlaps(a: tuple[int, int], b: tuple[int, int]) -> bool:
@@ -146,8 +170,28 @@ class SentenceDetectors:
             for task in tasks
         }
 
+    def _scores(self, texts: list[str], kinds: list[str]) -> dict[str, Iterator[Any]]:
+        """Per kind of ask, an iterator over its sentences' probabilities, in ask order.
+
+        Every sentence of the batch is vectorised in one go, whatever it is asked about:
+        vectorising is the cost, and a call per task would pay its overhead three times.
+        """
+        if not texts:
+            return {}
+        features = self.vectorizer_.transform(texts)
+        rows = {kind: [i for i, k in enumerate(kinds) if k == kind] for kind in set(kinds)}
+        scores: dict[str, Iterator[Any]] = {}
+        for kind, index in rows.items():
+            subset = features[index]
+            if kind == "marker":
+                columns = [self.heads_[t].predict_proba(subset)[:, 1] for t in MARKER_TASKS]
+                scores[kind] = iter(zip(*(c.tolist() for c in columns), strict=True))
+            else:
+                scores[kind] = iter(self.heads_[kind].predict_proba(subset)[:, 1].tolist())
+        return scores
+
     def augment_many(
-        self, items: Sequence[tuple[Transcript, Sequence[Doc], CallVerdict]]
+        self, items: Sequence[tuple[Transcript, FieldCandidates, CallVerdict]]
     ) -> list[CallVerdict]:
         """Each verdict with learned evidence added where the rules found none (see module).
 
@@ -156,18 +200,12 @@ class SentenceDetectors:
         """
         # (call, task, turn, span, field-span or None) for every sentence worth asking about
         asks: list[tuple[int, str, int, tuple[int, int], Any]] = []
-        for n, (transcript, docs, verdict) in enumerate(items):
-            asks.extend((n, *ask) for ask in self._candidates(transcript, docs, verdict))
-        texts = {task: [] for task in ("opportunity", "data_request", "marker")}
-        for n, task, turn, (a, b), _ in asks:
-            texts[task].append(items[n][0].turns[turn].text[a:b].lower())
-        scores = {
-            "opportunity": iter(self.proba("opportunity", texts["opportunity"])),
-            "data_request": iter(self.proba("data_request", texts["data_request"])),
-            "marker": iter(
-                list(zip(*self.proba_many(MARKER_TASKS, texts["marker"]).values(), strict=True))
-            ),
-        }
+        for n, (transcript, fields, verdict) in enumerate(items):
+            asks.extend((n, *ask) for ask in self._candidates(transcript, fields, verdict))
+        scores = self._scores(
+            [items[n][0].turns[turn].text[a:b].lower() for n, _, turn, (a, b), _ in asks],
+            [task for _, task, _, _, _ in asks],
+        )
         added: list[dict[str, list[Evidence]]] = [
             {"opportunities": [], "markers": [], "requests": []} for _ in items
         ]
@@ -195,7 +233,7 @@ class SentenceDetectors:
                         Evidence(turn, best, text[a:b], a, b, f"learned.{best}")
                     )
         out = []
-        for (transcript, _docs, verdict), extra in zip(items, added, strict=True):
+        for (transcript, _fields, verdict), extra in zip(items, added, strict=True):
             requests = [*verdict.data_requests, *extra["requests"]]
             request_spans = [(e.turn, (e.start, e.end)) for e in requests]
             # a learned marker in a sentence that also asks for data: order unknown, leave it
@@ -218,7 +256,7 @@ class SentenceDetectors:
         return out
 
     @staticmethod
-    def _candidates(transcript: Transcript, docs: Sequence[Doc], verdict: CallVerdict):
+    def _candidates(transcript: Transcript, fields: FieldCandidates, verdict: CallVerdict):
         """The sentences worth asking a detector about, per task (see the module docstring)."""
         turns = transcript.turns
         first = verdict.first_data_request_turn
@@ -233,14 +271,12 @@ class SentenceDetectors:
         for i in range(first if first is not None else last + 1):
             if turns[i].speaker != AGENT:
                 continue
-            for key, span, _reason in docs[i]._.empathy_rejected or []:
-                if key == "data_request" and span.id_.startswith("dr.field."):
-                    sentence = next(
-                        (s for s in sentences(turns[i].text) if s[0] <= span.start_char < s[1]),
-                        (0, len(turns[i].text)),
-                    )
-                    field = (span.label_, span.start_char, span.end_char)
-                    yield "data_request", i, sentence, field
+            for field in fields[i]:
+                sentence = next(
+                    (s for s in sentences(turns[i].text) if s[0] <= field[1] < s[1]),
+                    (0, len(turns[i].text)),
+                )
+                yield "data_request", i, sentence, field
         for i in range(len(turns)):
             if turns[i].speaker == AGENT and i not in with_marker:
                 for span in sentences(turns[i].text):

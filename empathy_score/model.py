@@ -304,16 +304,14 @@ def reliability_table(probabilities: Sequence[float], labels: Sequence[bool], bi
 
 
 def _analyse(calls):
-    """Rule verdicts and per-turn Docs for annotated calls (the Docs feed the detectors)."""
+    """Rule verdicts and the detectors' field candidates for annotated calls."""
     from .scorer import EmpathyScorer
-    from .verdict import decide
 
     scorer = EmpathyScorer(model=None)
-    docs = []
+    analysed = []
     for start in range(0, len(calls), 64):
-        docs.extend(scorer._analyze_chunk([c.transcript for c in calls[start : start + 64]]))
-    verdicts = [decide(c.transcript, d) for c, d in zip(calls, docs, strict=True)]
-    return docs, verdicts
+        analysed.extend(scorer._rule_pass([c.transcript for c in calls[start : start + 64]]))
+    return [fields for _, fields in analysed], [verdict for verdict, _ in analysed]
 
 
 def train_model(corpus: str | Path):
@@ -331,7 +329,7 @@ def train_model(corpus: str | Path):
     from .features import call_record
 
     calls = sorted(load_corpus(corpus), key=lambda c: c.id)
-    docs, rule_verdicts = _analyse(calls)
+    fields, rule_verdicts = _analyse(calls)
     labels = [bool(c.gold["straight_to_data"]) for c in calls]
     train = [i for i, c in enumerate(calls) if c.split == "train"]
     dev = [i for i, c in enumerate(calls) if c.split == "dev"]
@@ -340,7 +338,7 @@ def train_model(corpus: str | Path):
         training_examples((calls[i].transcript, calls[i].gold) for i in train)
     )
     verdicts = detectors.augment_many(
-        [(c.transcript, d, v) for c, d, v in zip(calls, docs, rule_verdicts, strict=True)]
+        [(c.transcript, f, v) for c, f, v in zip(calls, fields, rule_verdicts, strict=True)]
     )
     records = [call_record(v, c.transcript) for v, c in zip(verdicts, calls, strict=True)]
     estimator = BlendedModel().fit(

@@ -7,9 +7,9 @@ from itertools import islice
 from pathlib import Path
 
 from spacy.language import Language
-from spacy.tokens import Doc
 
 from .components import set_speaker
+from .detectors import FieldCandidates, field_candidates
 from .errors import EmpathyScoreError, TranscriptError
 from .features import call_record
 from .model import StraightToDataModel, apply_probability
@@ -92,12 +92,13 @@ class EmpathyScorer:
 
         Each step runs once for the whole chunk, not once per call.
         """
-        docs = self._analyze_chunk(transcripts)
-        verdicts = [decide(t, d) for t, d in zip(transcripts, docs, strict=True)]
+        analysed = self._rule_pass(transcripts)
         classifier = self.classifier
-        if classifier is None or not verdicts:
-            return verdicts
-        verdicts = classifier.augment(list(zip(transcripts, docs, verdicts, strict=True)))
+        if classifier is None or not analysed:
+            return [verdict for verdict, _ in analysed]
+        verdicts = classifier.augment(
+            [(t, fields, v) for t, (v, fields) in zip(transcripts, analysed, strict=True)]
+        )
         records = [call_record(v, t) for v, t in zip(verdicts, transcripts, strict=True)]
         probabilities = classifier.predict_proba(records)
         return [
@@ -105,11 +106,16 @@ class EmpathyScorer:
             for v, p in zip(verdicts, probabilities, strict=True)
         ]
 
-    def _analyze_chunk(self, transcripts: list[Transcript]) -> list[list[Doc]]:
-        """Run the pipeline over every turn of the given calls, one ``Doc`` per turn.
+    def _rule_pass(
+        self, transcripts: list[Transcript]
+    ) -> list[tuple[CallVerdict, FieldCandidates]]:
+        """The rule verdict of each call, and the field names its context pass set aside.
 
-        A Doc per turn is the natural unit and far faster than one per call; every Doc knows
-        its speaker so that each rule family runs only on the turns it applies to.
+        Every turn is its own ``Doc`` (the natural unit, and far faster than one per call),
+        which knows its speaker so that each rule family runs only on the turns it applies
+        to. A call is decided as soon as its turns leave the pipeline and its Docs are then
+        dropped: Docs kept for a whole chunk outlive the garbage collector's young
+        generations, and its full collections then cost more than the matching.
         """
         nlp = self.nlp
         for transcript in transcripts:
@@ -121,13 +127,17 @@ class EmpathyScorer:
                         path=transcript.source,
                         line=turn.line,
                     )
-        flat = [
+        turns = (
             set_speaker(nlp.make_doc(turn.text), turn.speaker)
             for transcript in transcripts
             for turn in transcript.turns
-        ]
-        processed = iter(nlp.pipe(flat, batch_size=self.batch_size))
-        return [list(islice(processed, len(t.turns))) for t in transcripts]
+        )
+        processed = nlp.pipe(turns, batch_size=self.batch_size)
+        analysed = []
+        for transcript in transcripts:
+            docs = list(islice(processed, len(transcript.turns)))
+            analysed.append((decide(transcript, docs), field_candidates(docs)))
+        return analysed
 
     def score_transcript(self, transcript: Transcript) -> CallVerdict:
         """Score one parsed call."""
