@@ -51,9 +51,21 @@ def _set_speaker(doc: Doc, speaker: str | None) -> None:
 #: ``doc._.speaker``: "agent", "customer" or None (unknown: every family runs).
 if not Doc.has_extension("speaker"):
     Doc.set_extension("speaker", getter=_get_speaker, setter=_set_speaker)
+#: Where the context pass keeps what it dropped (under a plain key, like the speaker).
+REJECTED_KEY = "empathy_score.rejected"
+
+
+def _get_rejected(doc: Doc) -> list[tuple[str, Span, str]] | None:
+    return doc.user_data.get(REJECTED_KEY)
+
+
+def _set_rejected(doc: Doc, rejected: list[tuple[str, Span, str]] | None) -> None:
+    doc.user_data[REJECTED_KEY] = rejected
+
+
 #: ``doc._.empathy_rejected``: list of (spans_key, span, rule id) dropped by the context pass.
 if not Doc.has_extension("empathy_rejected"):
-    Doc.set_extension("empathy_rejected", default=None)
+    Doc.set_extension("empathy_rejected", getter=_get_rejected, setter=_set_rejected)
 
 #: Which speaker each family listens to.
 FAMILY_ROLES = {
@@ -310,6 +322,8 @@ def _resolve_overlaps(cues: dict[Span, tuple[int, int] | None]) -> list[Span]:
     Overlaps are settled on the matched words alone, so that a cue after a list ("naam en
     geboortedatum graag") cannot make one field's widened span swallow the next.
     """
+    if len(cues) == 1:  # the usual case: nothing to settle
+        return [_widen(span, cue) for span, cue in cues.items()]
     widened = {span: _widen(span, cue) for span, cue in cues.items()}
     ranked = sorted(
         cues, key=lambda s: (-(s.end - s.start), -len(widened[s]), s.start, s.label_, s.id_)
@@ -406,20 +420,20 @@ class ContextFilter:
         return not (k < len(terminators) and terminators[k] < hi)
 
     def __call__(self, doc: Doc) -> Doc:
-        candidates = {
-            key: list(doc.spans[key])
-            for key in self.spans_keys
-            if key in doc.spans and len(doc.spans[key])
-        }
+        groups = doc.spans
+        candidates = {}
+        for key in self.spans_keys:
+            group = groups.get(key)
+            if group is not None and len(group):
+                candidates[key] = list(group)
         if not candidates:
             return doc
-        token_rules = bool(self._token_rule_ids) and any(
-            not self._token_rule_ids.isdisjoint(self._rules_for(span.id_)[0])
-            for spans in candidates.values()
-            for span in spans
+        relevant = set().union(
+            *(self._rules_for(span.id_)[0] for spans in candidates.values() for span in spans)
         )
-        triggers, terminators = self._triggers(doc, token_rules)
-        rejected = doc._.empathy_rejected or []
+        triggers, terminators = self._triggers(doc, not self._token_rule_ids.isdisjoint(relevant))
+        triggers = [t for t in triggers if t[0].id in relevant]  # the others apply to no span
+        rejected = doc.user_data.get(REJECTED_KEY) or []
         for key, spans in candidates.items():
             cues: dict[Span, tuple[int, int] | None] = {}
             for span in spans:
@@ -428,8 +442,8 @@ class ContextFilter:
                     rejected.append((key, span, verdict))
                 else:
                     cues[span] = verdict
-            doc.spans[key] = _resolve_overlaps(cues)
-        doc._.empathy_rejected = rejected
+            groups[key] = _resolve_overlaps(cues)
+        doc.user_data[REJECTED_KEY] = rejected
         return doc
 
     def _judge(
