@@ -168,7 +168,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--calls", type=int, default=4000, help="calls per timing (default 4000)")
     parser.add_argument("--repeat", type=int, default=3, help="best of N runs (default 3)")
-    parser.add_argument("--chunk-size", type=int, default=64, help="calls per chunk (64)")
+    parser.add_argument("--chunk-size", type=int, default=256, help="calls per chunk (256)")
     parser.add_argument(
         "--dask-chunk-size",
         type=int,

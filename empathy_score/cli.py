@@ -158,7 +158,7 @@ def cmd_score(args: argparse.Namespace) -> int:
         verdicts = scorer.score_many(
             entries,
             n_jobs=args.jobs,
-            chunk_size=args.chunk_size or (256 if args.backend == "dask" else 64),
+            chunk_size=args.chunk_size,
             backend=args.backend,
             scheduler=args.scheduler,
             progress=progress,
@@ -373,10 +373,9 @@ def build_parser() -> argparse.ArgumentParser:
     score.add_argument(
         "--chunk-size",
         type=_positive,
-        default=None,
+        default=256,
         metavar="N",
-        help="calls sent to a worker at a time (default 64; 256 with --backend dask, where "
-        "each task costs a few milliseconds more)",
+        help="calls scored as one batch, and sent to a worker at a time (default 256)",
     )
     score.add_argument(
         "--resume",

@@ -190,7 +190,7 @@ class EmpathyScorer:
         items: Item | Iterable[Item | TranscriptError],
         *,
         n_jobs: int = 1,
-        chunk_size: int = 64,
+        chunk_size: int = 256,
         backend: str = "loky",
         scheduler: str | None = None,
         progress: Callable[[CallVerdict], object] | None = None,
@@ -211,7 +211,8 @@ class EmpathyScorer:
             of worker processes (joblib's ``loky``), each loading the pipeline and model once.
         chunk_size:
             Calls per chunk: the unit of work sent to a worker, and of classifier batches.
-            A Dask task costs a few milliseconds more than a local one: use 256 or so there.
+            Each batch costs the classifier a few milliseconds however small it is, and a
+            Dask task a few more: below 128 or so, that overhead shows.
         backend:
             ``"loky"`` (processes on this machine) or ``"dask"``: a Dask distributed cluster
             (``pip install 'empathy_score[dask]'``), whose workers set the parallelism, so
