@@ -25,6 +25,7 @@ from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
+from spacy.attrs import NORM
 from spacy.language import Language
 from spacy.matcher import Matcher, PhraseMatcher
 from spacy.pipeline import SpanRuler
@@ -158,9 +159,14 @@ class Normalizer:
     def __call__(self, doc: Doc) -> Doc:
         if len(doc) < 2:
             return doc
-        norms = [token.norm for token in doc]  # turns are short: plain lists beat arrays
+        # read as one array: a Token object per token would cost more than the rest
+        norms = doc.to_array(NORM).tolist()
         fillers = self._filler_set
-        repeats = self.merge_repeats and any(a == b for a, b in pairwise(norms))
+        repeats = (
+            self.merge_repeats
+            and len(set(norms)) < len(norms)
+            and any(a == b for a, b in pairwise(norms))
+        )
         if not repeats and fillers.isdisjoint(norms):
             return doc  # most turns: nothing to fold
         noise = [norm in fillers for norm in norms]
@@ -372,6 +378,7 @@ class ContextFilter:
                     self._phrase_matcher.add(key, [nlp.make_doc(p) for p in rule.phrases])
                 if rule.token_pattern is not None:
                     self._matcher.add(key, [list(rule.token_pattern)])
+        self._order = {r.id: i for i, r in enumerate(self.rules)}
         self._token_rule_ids = frozenset(r.id for r in self.rules if r.token_pattern is not None)
         if not self.rules:
             import warnings
@@ -433,6 +440,9 @@ class ContextFilter:
         )
         triggers, terminators = self._triggers(doc, not self._token_rule_ids.isdisjoint(relevant))
         triggers = [t for t in triggers if t[0].id in relevant]  # the others apply to no span
+        # Ties (two cues as near, two exclusions in scope) go to the earlier trigger, then to
+        # the rule first in the file: an order of our own, not the PhraseMatcher's hash order.
+        triggers.sort(key=lambda t: (t[1], t[2], self._order[t[0].id]))
         rejected = doc.user_data.get(REJECTED_KEY) or []
         for key, spans in candidates.items():
             cues: dict[Span, tuple[int, int] | None] = {}

@@ -28,6 +28,7 @@ from typing import Any
 
 from spacy.tokens import Doc
 
+from .components import REJECTED_KEY
 from .transcript import AGENT, CUSTOMER, Transcript
 from .verdict import CallVerdict, Evidence, verdict_from_evidence
 
@@ -71,7 +72,8 @@ def field_candidates(docs: Sequence[Doc]) -> FieldCandidates:
     return tuple(
         tuple(
             (span.label_, span.start_char, span.end_char)
-            for key, span, _reason in doc._.empathy_rejected or ()
+            for key, span, _reason in doc.user_data.get(REJECTED_KEY)
+            or ()  # doc._.empathy_rejected
             if key == "data_request" and span.id_.startswith("dr.field.")
         )
         for doc in docs

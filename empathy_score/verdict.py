@@ -138,10 +138,10 @@ class CallVerdict:
 def _evidence(docs: Sequence[Doc], turns: Sequence[int], key: str) -> tuple[Evidence, ...]:
     found = []
     for index in turns:
-        doc = docs[index]
-        if key not in doc.spans:
+        group = docs[index].spans.get(key)
+        if not group:
             continue
-        for span in doc.spans[key]:
+        for span in group:
             found.append(
                 Evidence(
                     turn=index,
