@@ -10,11 +10,13 @@ vocabulary ids of its n-grams, and counts a whole batch at once with numpy.
 
 Fitting is scikit-learn's own; only ``transform`` differs, and its matrix is element for element
 the one scikit-learn computes (``tests/test_tfidf.py`` holds it to that). The cache is bounded,
-never pickled, and holds only vocabulary ids: no text is kept beyond the words themselves.
+never pickled, and holds only vocabulary ids: no text is kept beyond the words themselves,
+and no word with a digit in it, so no policy number or licence plate.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 import numpy as np
@@ -24,7 +26,9 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 __all__ = ["CachedTfidfVectorizer"]
 
 #: Words whose n-gram ids are kept; the cache is emptied when it is full (a few MB at most).
+#: Words with a digit are not kept: numbers, plates and dates hardly ever come back.
 MAX_CACHED_WORDS = 50_000
+_DIGIT = re.compile(r"\d")
 
 
 class CachedTfidfVectorizer(TfidfVectorizer):
@@ -49,11 +53,12 @@ class CachedTfidfVectorizer(TfidfVectorizer):
                 for word in squeeze(" ", preprocess(decode(doc))).split():
                     known = cache.get(word)
                     if known is None:
-                        if len(cache) >= MAX_CACHED_WORDS:
-                            cache.clear()
-                        known = cache[word] = tuple(
-                            vocabulary[g] for g in ngrams(word) if g in vocabulary
-                        )
+                        known = tuple(vocabulary[g] for g in ngrams(word) if g in vocabulary)
+                        # numbers (policy numbers, plates, dates) hardly ever come back
+                        if not _DIGIT.search(word):
+                            if len(cache) >= MAX_CACHED_WORDS:
+                                cache.clear()
+                            cache[word] = known
                     ids += known
                 lengths.append(len(ids) - before)
         else:
