@@ -1,0 +1,64 @@
+"""Memory stays flat however many calls are scored: what spaCy meets once is not kept."""
+
+from __future__ import annotations
+
+import dataclasses
+import random
+import re
+
+import pytest
+
+from empathy_score import EmpathyScorer, load_nlp
+from empathy_score import scorer as scorer_module
+from empathy_score.corpus import load_corpus
+
+
+@pytest.fixture(scope="module")
+def calls(repo_root):
+    return [c.transcript for c in load_corpus(repo_root / "corpora", {"dev"})]
+
+
+def with_fresh_numbers(calls, seed):
+    """The calls with every digit drawn anew: new policy numbers, plates and dates."""
+    rng = random.Random(seed)
+
+    def redraw(text):
+        return re.sub(r"\d", lambda _: str(rng.randrange(10)), text)
+
+    return [
+        dataclasses.replace(
+            call,
+            id=f"{call.id}~{seed}",
+            turns=tuple(dataclasses.replace(t, text=redraw(t.text)) for t in call.turns),
+        )
+        for call in calls
+    ]
+
+
+def test_memory_zones_give_the_same_verdicts(calls, scorer, monkeypatch):
+    expected = [v.to_dict() for v in scorer.score_many(calls)]
+    monkeypatch.setattr(scorer_module, "PERMANENT_CALLS", 0)
+    zoned = EmpathyScorer(load_nlp(), model=scorer.classifier)
+    assert [v.to_dict() for v in zoned.score_many(calls, chunk_size=16)] == expected
+
+
+def test_new_numbers_do_not_grow_the_vocabulary_once_zones_start(calls, monkeypatch):
+    monkeypatch.setattr(scorer_module, "PERMANENT_CALLS", len(calls))
+    nlp = load_nlp()
+    rules = EmpathyScorer(nlp, model=None)
+    for _ in rules.score_many(calls):  # the permanent part: the corpus's own words stay
+        pass
+    before = len(nlp.vocab.strings)
+    for _ in rules.score_many(with_fresh_numbers(calls, 1)):
+        pass
+    assert len(nlp.vocab.strings) == before
+
+    # and without zones spaCy keeps every new number: what the zones are for
+    plain = EmpathyScorer(load_nlp(), model=None)
+    monkeypatch.setattr(scorer_module, "PERMANENT_CALLS", 10**9)
+    for _ in plain.score_many(calls):
+        pass
+    before = len(plain.nlp.vocab.strings)
+    for _ in plain.score_many(with_fresh_numbers(calls, 2)):
+        pass
+    assert len(plain.nlp.vocab.strings) > before
