@@ -7,6 +7,9 @@ when ``n_jobs != 1`` or ``backend="dask"``. The design, and why:
   disk) and sends each chunk of calls as plain tuples: id, source, metadata, and the turns'
   speaker and text. Verdicts come back as plain field values and the driver rebuilds them, so
   nothing that cannot be pickled (``Transcript.meta`` is a read-only mapping) crosses a process.
+  A chunk travels as one pickled ``bytes`` object each way: Dask otherwise walks every turn of
+  every call in a task's arguments looking for futures, which cost the driver (and, on a small
+  machine, the workers beside it) more than the pickling.
 - **Every worker builds its scorer once.** A task carries a small :class:`WorkerConfig`; the
   worker process keeps the scorer built from it in a cache keyed by the config, so the
   pipeline and the classifier are loaded on a worker's first chunk and reused after. Threads
@@ -27,6 +30,7 @@ when ``n_jobs != 1`` or ``backend="dask"``. The design, and why:
 from __future__ import annotations
 
 import hashlib
+import pickle
 import threading
 import warnings
 from collections import deque
@@ -181,17 +185,25 @@ def _verdict_from_tuple(values: tuple[Any, ...], transcript: Transcript) -> Call
     return CallVerdict(**state)
 
 
-def score_chunk(config: WorkerConfig, calls: list[_CallTuple]) -> list[tuple[Any, ...]]:
-    """The task a worker runs: score a chunk of calls, one verdict (as a tuple) per call."""
+def score_chunk(config: WorkerConfig, payload: bytes) -> bytes:
+    """The task a worker runs: score a chunk of calls, one verdict (as a tuple) per call.
+
+    ``payload`` is the pickled list of call tuples, and so is the answer of verdict tuples
+    (see the module docstring).
+    """
     import joblib
 
     scorer, lock = worker_scorer(config)
-    transcripts: list[_Entry] = [_call_from_tuple(c) for c in calls]
+    transcripts: list[_Entry] = [_call_from_tuple(c) for c in pickle.loads(payload)]
     # scikit-learn inside the classifier calls joblib; on a Dask worker that would send tiny
     # tasks back to the cluster (and park this thread while holding the lock): keep it here
     with lock, joblib.parallel_config(backend="sequential"):
         verdicts = list(scorer._score_chunk(transcripts))
-    return [_verdict_to_tuple(v) for v in verdicts]
+    return _pack([_verdict_to_tuple(v) for v in verdicts])
+
+
+def _pack(values: list[tuple[Any, ...]]) -> bytes:
+    return pickle.dumps(values, protocol=pickle.HIGHEST_PROTOCOL)
 
 
 # --------------------------------------------------------------------------------------------
@@ -237,9 +249,7 @@ class _Windows:
             self.workers = joblib.effective_n_jobs(n_jobs)
         self.size = 2 * self.workers
 
-    def submit(
-        self, tasks: list[tuple[WorkerConfig, list[_CallTuple]]]
-    ) -> Generator[Any, None, None]:
+    def submit(self, tasks: list[tuple[WorkerConfig, bytes]]) -> Generator[Any, None, None]:
         """Start ``tasks`` now (all of them); return the generator of their results."""
         import joblib
 
@@ -295,7 +305,7 @@ def score_parallel(
             chunks = list(islice(pending, windows.size))
             if chunks:
                 tasks = [
-                    (config, [_call_to_tuple(e) for e in c if isinstance(e, Transcript)])
+                    (config, _pack([_call_to_tuple(e) for e in c if isinstance(e, Transcript)]))
                     for c in chunks
                 ]
                 in_flight.append((chunks, windows.submit(tasks)))
@@ -305,7 +315,7 @@ def score_parallel(
         while in_flight:
             chunks, results = in_flight[0]
             for chunk in chunks:
-                yield from _merge(chunk, next(results))
+                yield from _merge(chunk, pickle.loads(next(results)))
                 if len(in_flight) < 2:  # keep a window queued behind the one being read
                     submit_next()
             in_flight.popleft()
