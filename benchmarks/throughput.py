@@ -1,6 +1,6 @@
 """Throughput, scaling, memory and start-up of empathy_score — run by hand, not by CI.
 
-    python benchmarks/throughput.py                 # 4,000 calls, best of 3, with Dask
+    python benchmarks/throughput.py                 # 4,000 calls, best of 5 rounds, with Dask
     python benchmarks/throughput.py --calls 10000 --repeat 5 --no-dask
 
 Every figure is taken on the same transcripts: the calls in ``corpora/calls/*.jsonl``, repeated
@@ -19,9 +19,11 @@ corpus; the figures on verbatim repeats are printed as well. It prints, in one r
   process (driver and, for ``--jobs``, its workers);
 - start-up: import, pipeline and model load, in a fresh process.
 
-Timings are the best of ``--repeat`` runs after a warm-up (pool started, every worker's
-pipeline loaded); the start-up of a pool is printed apart. The floors of issue 7 are checked
-at the end. Nothing here prints transcript text.
+Timings are the best of ``--repeat`` rounds after a warm-up (pool started, every worker's
+pipeline loaded); the start-up of a pool is printed apart. In a round, every configuration
+scores the same fresh copy, one right after the other, so that each ratio compares runs taken
+side by side. The floors of issue 7 are checked at the end. Nothing here prints transcript
+text.
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterable
+from contextlib import ExitStack
 from itertools import cycle, islice
 from pathlib import Path
 
@@ -159,16 +162,6 @@ def best_of(repeat: int, run: Callable[[], object]) -> float:
     return min(times)
 
 
-def best_over(runs: list, run: Callable[[object], object]) -> float:
-    """The fastest of ``run(x)`` over the inputs ``runs``: each timed run on its own copy."""
-    times = []
-    for item in runs:
-        start = time.perf_counter()
-        run(item)
-        times.append(time.perf_counter() - start)
-    return min(times)
-
-
 def consume(verdicts: Iterable) -> int:
     return sum(1 for _ in verdicts)
 
@@ -204,13 +197,13 @@ def profile(scorer, calls: list, chunk: int) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--calls", type=int, default=4000, help="calls per timing (default 4000)")
-    parser.add_argument("--repeat", type=int, default=3, help="best of N runs (default 3)")
+    parser.add_argument("--repeat", type=int, default=5, help="best of N rounds (default 5)")
     parser.add_argument("--chunk-size", type=int, default=256, help="calls per chunk (256)")
     parser.add_argument(
         "--dask-chunk-size",
         type=int,
         default=256,
-        help="calls per Dask task, which costs a few ms more than a loky one (256)",
+        help="calls per Dask task (256)",
     )
     parser.add_argument("--no-dask", action="store_true", help="skip the Dask cluster")
     parser.add_argument(
@@ -237,7 +230,6 @@ def main(argv: list[str] | None = None) -> int:
     base = corpus_calls(args.calls)  # verbatim repeats: warm-ups and the secondary figures
     n = len(base)
     runs = [fresh_numbers(base, seed) for seed in range(args.repeat)]
-    texts = [[turn.text for call in calls for turn in call.turns] for calls in runs]
     base_texts = [turn.text for call in base for turn in call.turns]
 
     scorer = EmpathyScorer()
@@ -259,19 +251,94 @@ def main(argv: list[str] | None = None) -> int:
         f"digits drawn anew in each timed run); full scorer = {what}; best of {args.repeat}"
     )
 
-    # -- tokenizer alone, one Doc per turn ---------------------------------------------------
-    t_tok = best_over(texts, lambda t: consume(reference.pipe(t)))
-    row("spaCy tokenizer (Doc per turn)", t_tok, n, tokens)
-
-    # -- the full scorer, one process ---------------------------------------------------------
-    t_one = best_over(runs, lambda calls: consume(scorer.score_many(calls, chunk_size=chunk)))
-    ratio = t_tok / t_one
-    row("full scorer, 1 process", t_one, n, tokens, f"{ratio:.3f}x tokenizer")
+    # -- the configurations to time, each warmed up on the verbatim corpus ---------------------
+    configurations: dict[str, Callable[[list], object]] = {
+        "tokenizer": lambda calls: consume(
+            reference.pipe(turn.text for call in calls for turn in call.turns)
+        ),
+        "one": lambda calls: consume(scorer.score_many(calls, chunk_size=chunk)),
+    }
     if has_model:
         rules = EmpathyScorer(scorer.nlp, model=None)
-        rule_runs = [fresh_numbers(base, 1000 + seed) for seed in range(args.repeat)]
-        t_rules = best_over(rule_runs, lambda c: consume(rules.score_many(c, chunk_size=chunk)))
-        row("rules only, 1 process", t_rules, n, tokens, f"{t_tok / t_rules:.3f}x tokenizer")
+        configurations["rules"] = lambda calls: consume(rules.score_many(calls, chunk_size=chunk))
+    pooled = EmpathyScorer(model=scorer.model)  # the default pipeline: workers build their own
+    start = time.perf_counter()
+    consume(pooled.score_many(base, n_jobs=-1, chunk_size=chunk))
+    pool_start = time.perf_counter() - start
+    configurations["loky"] = lambda calls: consume(
+        pooled.score_many(calls, n_jobs=-1, chunk_size=chunk)
+    )
+    with ExitStack() as stack:
+        dask_start = None
+        if not args.no_dask:
+            try:
+                from distributed import LocalCluster
+            except ImportError:
+                print("  Dask: not installed (pip install 'empathy_score[dask]'), skipped")
+            else:
+                cluster = stack.enter_context(
+                    LocalCluster(
+                        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+                    )
+                )
+                address = cluster.scheduler_address
+
+                def on_dask(calls: list) -> int:
+                    return consume(
+                        pooled.score_many(
+                            calls, backend="dask", scheduler=address, chunk_size=dask_chunk
+                        )
+                    )
+
+                dask_chunk = args.dask_chunk_size
+                start = time.perf_counter()
+                on_dask(base)
+                dask_start = time.perf_counter() - start
+                configurations["dask"] = on_dask
+
+        # Rounds: in each, every configuration scores the same fresh copy once, one after the
+        # other, so that a ratio compares runs taken side by side, not minutes apart on a
+        # machine whose speed drifts. Rules alone get copies of their own (they share the
+        # scorer's pipeline, whose caches would otherwise have seen the copy).
+        times: dict[str, list[float]] = {name: [] for name in configurations}
+        for r, calls in enumerate(runs):
+            for name, run in configurations.items():
+                item = fresh_numbers(base, 1000 + r) if name == "rules" else calls
+                start = time.perf_counter()
+                run(item)
+                times[name].append(time.perf_counter() - start)
+    best = {name: min(values) for name, values in times.items()}
+
+    t_tok, t_one = best["tokenizer"], best["one"]
+    ratio = t_tok / t_one
+    row("spaCy tokenizer (Doc per turn)", t_tok, n, tokens)
+    row("full scorer, 1 process", t_one, n, tokens, f"{ratio:.3f}x tokenizer")
+    if "rules" in best:
+        row(
+            "rules only, 1 process",
+            best["rules"],
+            n,
+            tokens,
+            f"{t_tok / best['rules']:.3f}x tokenizer",
+        )
+    speedup = t_one / best["loky"]
+    row(
+        f"full scorer, {cores} processes (loky)",
+        best["loky"],
+        n,
+        tokens,
+        f"{speedup:.2f}x one process (pool start and load: {pool_start:.1f} s, once)",
+    )
+    dask_speedup = None
+    if "dask" in best:
+        dask_speedup = t_one / best["dask"]
+        row(
+            f"full scorer, Dask (2 workers), {args.dask_chunk_size}/task",
+            best["dask"],
+            n,
+            tokens,
+            f"{dask_speedup:.2f}x one process (first call and load: {dask_start:.1f} s)",
+        )
     t_tok_verbatim = best_of(args.repeat, lambda: consume(reference.pipe(base_texts)))
     t_one_verbatim = best_of(
         args.repeat, lambda: consume(scorer.score_many(base, chunk_size=chunk))
@@ -286,59 +353,7 @@ def main(argv: list[str] | None = None) -> int:
         f"{ratio_verbatim:.3f}x tokenizer (warm cache)",
     )
     if args.profile:
-        profile(scorer, runs[0], chunk)
-
-    # -- every core ---------------------------------------------------------------------------
-    pooled = EmpathyScorer(model=scorer.model)  # the default pipeline: workers build their own
-    start = time.perf_counter()
-    consume(pooled.score_many(base, n_jobs=-1, chunk_size=chunk))
-    pool_start = time.perf_counter() - start
-    t_all = best_over(
-        runs, lambda calls: consume(pooled.score_many(calls, n_jobs=-1, chunk_size=chunk))
-    )
-    speedup = t_one / t_all
-    row(
-        f"full scorer, {cores} processes (loky)",
-        t_all,
-        n,
-        tokens,
-        f"{speedup:.2f}x one process (pool start and load: {pool_start:.1f} s, once)",
-    )
-
-    # -- a local Dask cluster -----------------------------------------------------------------
-    dask_speedup = None
-    if not args.no_dask:
-        try:
-            from distributed import LocalCluster
-        except ImportError:
-            print("  Dask: not installed (pip install 'empathy_score[dask]'), skipped")
-        else:
-            with LocalCluster(
-                n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
-            ) as cluster:
-                address = cluster.scheduler_address
-
-                def on_dask(items, size: int) -> int:
-                    return consume(
-                        pooled.score_many(items, backend="dask", scheduler=address, chunk_size=size)
-                    )
-
-                start = time.perf_counter()
-                on_dask(base, chunk)
-                dask_start = time.perf_counter() - start
-                timings = {
-                    size: best_over(runs, lambda calls, size=size: on_dask(calls, size))
-                    for size in dict.fromkeys((chunk, args.dask_chunk_size))
-                }
-            for size, t_dask in timings.items():
-                dask_speedup = t_one / t_dask
-                row(
-                    f"full scorer, Dask (2 workers), {size}/task",
-                    t_dask,
-                    n,
-                    tokens,
-                    f"{dask_speedup:.2f}x one process (first call and load: {dask_start:.1f} s)",
-                )
+        profile(scorer, fresh_numbers(base, 2000), chunk)
 
     # -- peak memory, in fresh processes ------------------------------------------------------
     small, large = args.memory_calls
