@@ -5,7 +5,9 @@ Scores Dutch customer-service call transcripts for empathy with a rule-based spa
 against the Dutch baseline of 51% of calls without empathy.
 """
 
+from importlib import import_module
 from importlib.metadata import PackageNotFoundError, version
+from typing import TYPE_CHECKING, Any
 
 from .errors import (
     EmpathyScoreError,
@@ -15,11 +17,44 @@ from .errors import (
     TranscriptError,
     TranscriptWarning,
 )
-from .pipeline import load_nlp
-from .report import EmpathyReport, summarize
-from .scorer import EmpathyScorer
-from .transcript import Transcript, Turn, iter_transcripts, load_transcript, parse_text
-from .verdict import CallVerdict, Evidence
+
+#: The public names whose modules load spaCy, scikit-learn or the readers, imported on first
+#: use: ``import empathy_score`` (which pytest does for our plugin in every test run of every
+#: project that installs us) then costs milliseconds instead of spaCy's half second.
+_LAZY = {
+    "load_nlp": ".pipeline",
+    "EmpathyReport": ".report",
+    "summarize": ".report",
+    "EmpathyScorer": ".scorer",
+    "Transcript": ".transcript",
+    "Turn": ".transcript",
+    "iter_transcripts": ".transcript",
+    "load_transcript": ".transcript",
+    "parse_text": ".transcript",
+    "CallVerdict": ".verdict",
+    "Evidence": ".verdict",
+}
+
+if TYPE_CHECKING:
+    from .pipeline import load_nlp
+    from .report import EmpathyReport, summarize
+    from .scorer import EmpathyScorer
+    from .transcript import Transcript, Turn, iter_transcripts, load_transcript, parse_text
+    from .verdict import CallVerdict, Evidence
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'empathy_score' has no attribute {name!r}")
+    value = getattr(import_module(module, __name__), name)
+    globals()[name] = value  # later lookups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_LAZY})
+
 
 try:
     __version__ = version("empathy_score")

@@ -23,18 +23,51 @@ import pytest
 # raise AssertionError with a message written for script writers.)
 pytest.register_assert_rewrite("empathy_score.testing.assertions")
 
-from .assertions import (  # noqa: E402
-    Script,
-    assert_data_request,
-    assert_empathy_before_data,
-    assert_markers,
-    assert_no_markers,
-    assert_not_straight_to_data,
-    assert_script,
-)
-from .placeholders import mask_placeholders  # noqa: E402
-from .scripts import empathy_scripts, load_script  # noqa: E402
-from .session import shared_scorer  # noqa: E402
+from importlib import import_module  # noqa: E402
+from typing import TYPE_CHECKING, Any  # noqa: E402
+
+#: Imported on first use, so that loading the plugin (every pytest run) does not load spaCy.
+_LAZY = {
+    "Script": ".assertions",
+    "assert_data_request": ".assertions",
+    "assert_empathy_before_data": ".assertions",
+    "assert_markers": ".assertions",
+    "assert_no_markers": ".assertions",
+    "assert_not_straight_to_data": ".assertions",
+    "assert_script": ".assertions",
+    "mask_placeholders": ".placeholders",
+    "empathy_scripts": ".scripts",
+    "load_script": ".scripts",
+    "shared_scorer": ".session",
+}
+
+if TYPE_CHECKING:
+    from .assertions import (
+        Script,
+        assert_data_request,
+        assert_empathy_before_data,
+        assert_markers,
+        assert_no_markers,
+        assert_not_straight_to_data,
+        assert_script,
+    )
+    from .placeholders import mask_placeholders
+    from .scripts import empathy_scripts, load_script
+    from .session import shared_scorer
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'empathy_score.testing' has no attribute {name!r}")
+    value = getattr(import_module(module, __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_LAZY})
+
 
 __all__ = [
     "Script",

@@ -14,13 +14,16 @@ Nothing is loaded when pytest starts; the pipeline is built the first time a tes
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from ..rules import FAMILIES
-from ..scorer import EmpathyScorer
 from ..transcript import AGENT, CUSTOMER
 from . import session
+
+if TYPE_CHECKING:  # spaCy loads with the first scorer, not when pytest starts
+    from ..scorer import EmpathyScorer
 
 __all__ = ["empathy_scorer"]
 

@@ -19,8 +19,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
+from typing import TYPE_CHECKING
 
-from ..scorer import EmpathyScorer
+if TYPE_CHECKING:  # imported when a scorer is built: pytest starts without spaCy
+    from ..scorer import EmpathyScorer
 
 __all__ = ["Settings", "install", "restore", "settings", "shared_scorer"]
 
@@ -57,6 +59,8 @@ def shared_scorer() -> EmpathyScorer:
     """The scorer of the current test run, built on first use (its pipeline loads lazily)."""
     global _scorer
     if _scorer is None:
+        from ..scorer import EmpathyScorer
+
         nlp = None
         if _settings.extra_patterns:
             from ..pipeline import load_nlp

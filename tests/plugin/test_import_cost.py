@@ -1,0 +1,43 @@
+"""pytest loads our plugin in every test run of every project that installs us: keep it light."""
+
+import subprocess
+import sys
+
+import pytest
+
+import empathy_score
+import empathy_score.testing
+
+
+def _modules_after(statement: str) -> set[str]:
+    code = f"import sys; {statement}; print(' '.join(sorted(sys.modules)))"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return set(done.stdout.split())
+
+
+@pytest.mark.parametrize(
+    "statement",
+    ["import empathy_score", "import empathy_score.testing.plugin", "import empathy_score.testing"],
+)
+def test_importing_the_package_or_the_plugin_loads_neither_spacy_nor_scikit_learn(statement):
+    loaded = _modules_after(statement)
+    assert "empathy_score" in loaded
+    assert not {"spacy", "sklearn", "scipy"} & loaded
+
+
+def test_the_public_names_load_on_first_use():
+    loaded = _modules_after("import empathy_score as es; es.EmpathyScorer")
+    assert "spacy" in loaded
+    for name in empathy_score.__all__:
+        assert getattr(empathy_score, name) is not None
+        assert name in dir(empathy_score)
+    for name in empathy_score.testing.__all__:
+        assert getattr(empathy_score.testing, name) is not None
+        assert name in dir(empathy_score.testing)
+
+
+def test_an_unknown_name_is_an_attribute_error():
+    with pytest.raises(AttributeError, match="no attribute 'EmpathyScore'"):
+        empathy_score.EmpathyScore  # noqa: B018
+    with pytest.raises(AttributeError, match="assert_empathy"):
+        empathy_score.testing.assert_empathy  # noqa: B018
