@@ -41,7 +41,9 @@ class EmpathyScorer:
     Parameters
     ----------
     nlp:
-        A pipeline from :func:`empathy_score.load_nlp`; built lazily when omitted.
+        A pipeline from :func:`empathy_score.load_nlp`; built lazily when omitted. Batch
+        scoring runs it in spaCy memory zones after its first 2,000 calls (unless you have
+        opened one yourself), so do not use it from another thread meanwhile.
     aliases:
         Extra speaker labels for ``.txt`` input, e.g. ``{"mw": "agent"}``.
     agent_speaker:
@@ -139,7 +141,8 @@ class EmpathyScorer:
         # chunk runs in a memory zone, which frees what it alone met. Zones from the start
         # would be slower by half: no word would stay in the tokenizer's cache between chunks.
         # Nothing leaves a zone but plain Python values.
-        warm = self._calls_seen >= PERMANENT_CALLS
+        # A zone inside the caller's own zone would free the caller's strings: never nest.
+        warm = self._calls_seen >= PERMANENT_CALLS and not nlp.vocab.in_memory_zone
         self._calls_seen += len(transcripts)
         with nlp.memory_zone() if warm else nullcontext():
             turns = (

@@ -62,3 +62,15 @@ def test_new_numbers_do_not_grow_the_vocabulary_once_zones_start(calls, monkeypa
     for _ in plain.score_many(with_fresh_numbers(calls, 2)):
         pass
     assert len(plain.nlp.vocab.strings) > before
+
+
+def test_scoring_inside_the_callers_own_memory_zone_does_not_nest_one(calls, monkeypatch):
+    monkeypatch.setattr(scorer_module, "PERMANENT_CALLS", 0)
+    nlp = load_nlp()
+    rules = EmpathyScorer(nlp, model=None)
+    expected = [v.to_dict() for v in EmpathyScorer(load_nlp(), model=None).score_many(calls)]
+    with nlp.memory_zone():
+        doc = nlp("Mijn kenteken is XQ-123-Z, mijn hond is aangereden.")
+        inside = [v.to_dict() for v in rules.score_many(with_fresh_numbers(calls, 0), chunk_size=8)]
+        assert [t.text for t in doc][3] == "XQ-123-Z"  # the caller's own strings are still there
+    assert [v["straight_to_data"] for v in inside] == [v["straight_to_data"] for v in expected]
