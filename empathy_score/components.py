@@ -378,7 +378,11 @@ class ContextFilter:
                     self._phrase_matcher.add(key, [nlp.make_doc(p) for p in rule.phrases])
                 if rule.token_pattern is not None:
                     self._matcher.add(key, [list(rule.token_pattern)])
-        self._order = {r.id: i for i, r in enumerate(self.rules)}
+        self._key_of = {rule.id: key for key, rule in self._rule_by_key.items()}
+        self._order_of_key = {self._key_of[r.id]: i for i, r in enumerate(self.rules)}
+        self._terminator_keys = frozenset(
+            key for key, rule in self._rule_by_key.items() if rule.effect == "terminate"
+        )
         self._token_rule_ids = frozenset(r.id for r in self.rules if r.token_pattern is not None)
         if not self.rules:
             import warnings
@@ -386,26 +390,29 @@ class ContextFilter:
             warnings.warn(f"{name}: no context rules loaded", stacklevel=2)
 
     def _triggers(
-        self, doc: Doc, token_rules: bool
+        self, doc: Doc, relevant: set[str]
     ) -> tuple[list[tuple[ContextRule, int, int]], list[int]]:
-        """Trigger and terminator matches; token-pattern rules only when ``token_rules``.
+        """Triggers of the ``relevant`` rules, in our order, and the sentence-end positions.
 
-        A token ``Matcher`` builds a Python object per token and per pattern state, and
-        costs more than everything else here: it only runs when a candidate could use it.
+        Cue rules list very common words ("u", "het", "wat"), so a turn matches some thirty
+        triggers, most of them of rules that apply to none of its candidates: those are
+        dropped before any Python object is made for them. A token ``Matcher`` builds a
+        Python object per token and per pattern state: it only runs when a candidate could
+        use one of its rules.
         """
-        triggers: list[tuple[ContextRule, int, int]] = []
-        terminators: list[int] = []
-        matches = list(self._phrase_matcher(doc))
-        if token_rules and len(self._matcher):  # an empty Matcher warns (W036) on every call
-            matches += self._matcher(doc)
-        for key, start, end in matches:
-            rule = self._rule_by_key[key]
-            if rule.effect == "terminate":
-                terminators.extend(range(start, end))
-            else:
-                triggers.append((rule, start, end))
+        matches = self._phrase_matcher(doc)
+        if len(self._matcher) and not self._token_rule_ids.isdisjoint(relevant):
+            matches = [*matches, *self._matcher(doc)]  # (an empty Matcher warns on every call)
+        ends = self._terminator_keys
+        terminators = [i for key, start, end in matches if key in ends for i in range(start, end)]
         terminators.sort()
-        return triggers, terminators
+        wanted = {self._key_of[rule_id] for rule_id in relevant} - ends
+        rule_of, order = self._rule_by_key, self._order_of_key
+        triggers = [(key, start, end) for key, start, end in matches if key in wanted]
+        # Ties (two cues as near, two exclusions in scope) go to the earlier trigger, then to
+        # the rule first in the file: an order of our own, not the PhraseMatcher's hash order.
+        triggers.sort(key=lambda t: (t[1], t[2], order[t[0]]))
+        return [(rule_of[key], start, end) for key, start, end in triggers], terminators
 
     @staticmethod
     def _in_scope(
@@ -438,11 +445,7 @@ class ContextFilter:
         relevant = set().union(
             *(self._rules_for(span.id_)[0] for spans in candidates.values() for span in spans)
         )
-        triggers, terminators = self._triggers(doc, not self._token_rule_ids.isdisjoint(relevant))
-        triggers = [t for t in triggers if t[0].id in relevant]  # the others apply to no span
-        # Ties (two cues as near, two exclusions in scope) go to the earlier trigger, then to
-        # the rule first in the file: an order of our own, not the PhraseMatcher's hash order.
-        triggers.sort(key=lambda t: (t[1], t[2], self._order[t[0].id]))
+        triggers, terminators = self._triggers(doc, relevant)
         rejected = doc.user_data.get(REJECTED_KEY) or []
         for key, spans in candidates.items():
             cues: dict[Span, tuple[int, int] | None] = {}
