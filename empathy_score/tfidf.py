@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from itertools import pairwise
 
 import numpy as np
 import scipy.sparse as sp
@@ -60,6 +61,22 @@ class CachedTfidfVectorizer(TfidfVectorizer):
                                 cache.clear()
                             cache[word] = known
                     ids += known
+                lengths.append(len(ids) - before)
+        elif self.analyzer == "word" and self.ngram_range == (1, 2) and not self.stop_words:
+            # words and word pairs, as scikit-learn's _word_ngrams makes them, without its
+            # per-document list of every n-gram
+            lookup = vocabulary.get
+            tokenize, preprocess, decode = (
+                self.build_tokenizer(),
+                self.build_preprocessor(),
+                self.decode,
+            )
+            for doc in raw_documents:
+                before = len(ids)
+                words = tokenize(preprocess(decode(doc)))
+                ids += [i for i in map(lookup, words) if i is not None]
+                pairs = map(" ".join, pairwise(words))
+                ids += [i for i in map(lookup, pairs) if i is not None]
                 lengths.append(len(ids) - before)
         else:
             analyze, lookup = self.build_analyzer(), vocabulary.get
