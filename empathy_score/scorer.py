@@ -14,6 +14,7 @@ from .detectors import FieldCandidates, field_candidates
 from .errors import EmpathyScoreError, TranscriptError
 from .features import call_record
 from .model import StraightToDataModel, apply_probability
+from .seen import SeenIds
 from .transcript import (
     Transcript,
     flag_duplicate_ids,
@@ -192,7 +193,7 @@ class EmpathyScorer:
         """
         if isinstance(items, str | Path | Transcript):
             items = [items]
-        seen: dict[str, str] = {}  # id -> where first read, across all items
+        seen = SeenIds()  # id -> where first read, across all items
         for item in items:
             if isinstance(item, Transcript | TranscriptError):
                 yield from flag_duplicate_ids([item], seen)

@@ -49,6 +49,7 @@ from types import MappingProxyType
 from typing import Any
 
 from empathy_score.errors import TranscriptError, TranscriptWarning
+from empathy_score.seen import SeenIds
 
 __all__ = [
     "AGENT",
@@ -929,7 +930,7 @@ def iter_transcripts(
 
 
 def flag_duplicate_ids(
-    entries: Iterable[Transcript | TranscriptError], seen: dict[str, str] | None = None
+    entries: Iterable[Transcript | TranscriptError], seen: SeenIds | dict[str, str] | None = None
 ) -> Iterator[Transcript | TranscriptError]:
     """Pass calls through, replacing each whose id was already seen with a TranscriptError.
 
@@ -942,9 +943,10 @@ def flag_duplicate_ids(
         Calls and errors, e.g. from :func:`iter_transcripts`; errors pass unchanged.
     seen
         Ids already read, mapped to where (``"file:line"``); updated in place, so that one
-        dictionary can span several streams.
+        record can span several streams. A :class:`~empathy_score.seen.SeenIds` by default,
+        which stays small over millions of calls.
     """
-    seen = {} if seen is None else seen
+    seen = SeenIds() if seen is None else seen
     for entry in entries:
         if isinstance(entry, Transcript):
             line = entry.turns[0].line
