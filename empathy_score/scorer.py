@@ -143,7 +143,8 @@ class EmpathyScorer:
         # would be slower by half: no word would stay in the tokenizer's cache between chunks.
         # Nothing leaves a zone but plain Python values.
         # A zone inside the caller's own zone would free the caller's strings: never nest.
-        warm = self._calls_seen >= PERMANENT_CALLS and not nlp.vocab.in_memory_zone
+        in_zone = getattr(nlp.vocab, "in_memory_zone", False)  # the caller's own zone
+        warm = self._calls_seen >= PERMANENT_CALLS and not in_zone
         self._calls_seen += len(transcripts)
         with nlp.memory_zone() if warm else nullcontext():
             turns = (
