@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import csv
 import json
-import re
+import os
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -26,8 +26,6 @@ from .transcript import Transcript
 __all__ = ["PreviousRun", "entry_key", "read_previous", "skip_done"]
 
 Key = tuple[str, str]
-
-_SEGMENT = re.compile(rb"[^\n]*\n|[^\n]+\Z")
 
 
 @dataclass
@@ -79,44 +77,47 @@ def read_previous(path: str | Path, fmt: str, columns: Sequence[str]) -> Previou
     """
     path = Path(path)
     try:
-        data = path.read_bytes()
+        stream = path.open("rb")
     except FileNotFoundError:
         return PreviousRun()
     except OSError as err:
         raise EmpathyScoreError(f"{path}: cannot read the output to resume: {err}") from None
     previous = PreviousRun()
-    records = _csv_records(data, columns) if fmt == "csv" else _jsonl_records(data)
     end = 0
-    for line, record, record_end, torn in records:
-        if record is None:
-            if torn and record_end == len(data):  # a write cut short: only ever the last
-                break
-            raise EmpathyScoreError(
-                f"{path}:{line}: not a complete {fmt} record of empathy-score; "
-                "resume only with the same --format and an output this command wrote"
-            )
-        end = record_end
-        if fmt == "csv" and not previous.has_header:
-            previous.has_header = True
-            continue
-        key = (str(record["id"]), str(record["source"] or ""))
-        previous.done[key] += 1
-        previous.counts["calls"] += 1
-        previous.counts["ok" if record["status"] == "ok" else "error"] += 1
-        previous.counts["opportunity"] += _flag(record.get("opportunity"))
-        previous.counts["straight_to_data"] += _flag(record.get("straight_to_data"))
-    if end < len(data):
-        previous.torn_bytes = len(data) - end
+    with stream:  # read a line at a time: the output of a long run may not fit in memory
+        size = os.fstat(stream.fileno()).st_size
+        records = _csv_records(stream, columns) if fmt == "csv" else _jsonl_records(stream)
+        for line, record, record_end, torn in records:
+            if record is None:
+                if torn and record_end == size:  # a write cut short: only ever the last
+                    break
+                raise EmpathyScoreError(
+                    f"{path}:{line}: not a complete {fmt} record of empathy-score; "
+                    "resume only with the same --format and an output this command wrote"
+                )
+            end = record_end
+            if fmt == "csv" and not previous.has_header:
+                previous.has_header = True
+                continue
+            key = (str(record["id"]), str(record["source"] or ""))
+            previous.done[key] += 1
+            previous.counts["calls"] += 1
+            previous.counts["ok" if record["status"] == "ok" else "error"] += 1
+            previous.counts["opportunity"] += _flag(record.get("opportunity"))
+            previous.counts["straight_to_data"] += _flag(record.get("straight_to_data"))
+    if end < size:
+        previous.torn_bytes = size - end
         with path.open("r+b") as stream:
             stream.truncate(end)
     return previous
 
 
-def _jsonl_records(data: bytes) -> Iterator[tuple[int, dict[str, Any] | None, int, bool]]:
+def _jsonl_records(
+    lines: Iterable[bytes],
+) -> Iterator[tuple[int, dict[str, Any] | None, int, bool]]:
     """(line, record or None, end offset, torn) per line; torn: no line end."""
     end = 0
-    for number, match in enumerate(_SEGMENT.finditer(data), start=1):
-        segment = match.group()
+    for number, segment in enumerate(lines, start=1):
         end += len(segment)
         record = None
         if segment.endswith(b"\n"):
@@ -130,7 +131,7 @@ def _jsonl_records(data: bytes) -> Iterator[tuple[int, dict[str, Any] | None, in
 
 
 def _csv_records(
-    data: bytes, columns: Sequence[str]
+    lines: Iterable[bytes], columns: Sequence[str]
 ) -> Iterator[tuple[int, dict[str, Any] | None, int, bool]]:
     """(line, row as a dict or None, end offset, torn) per CSV record (header first).
 
@@ -142,15 +143,14 @@ def _csv_records(
     end = 0
     complete = True
 
-    def lines() -> Iterator[str]:
+    def decoded() -> Iterator[str]:
         nonlocal end, complete
-        for match in _SEGMENT.finditer(data):
-            segment = match.group()
+        for segment in lines:
             end += len(segment)
             complete = segment.endswith(b"\n")
             yield segment.decode("utf-8", errors="replace")
 
-    reader = csv.reader(lines(), strict=True)
+    reader = csv.reader(decoded(), strict=True)
     first = True
     while True:
         line = reader.line_num + 1
