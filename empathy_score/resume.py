@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import EmpathyScoreError, TranscriptError
+from .seen import CallCounts
 from .transcript import Transcript
 
 __all__ = ["PreviousRun", "entry_key", "read_previous", "skip_done"]
@@ -32,14 +33,15 @@ Key = tuple[str, str]
 class PreviousRun:
     """What an earlier run left in the output file."""
 
-    done: Counter[Key] = field(default_factory=Counter)
+    done: CallCounts = field(default_factory=CallCounts)
     counts: Counter[str] = field(default_factory=Counter)
     has_header: bool = False
     torn_bytes: int = 0  # length of the torn record cut off the end
 
     @property
     def calls(self) -> int:
-        return sum(self.done.values())
+        """Calls the earlier run wrote and the inputs have not yet been matched with."""
+        return len(self.done)
 
 
 def entry_key(entry: Transcript | TranscriptError) -> Key:
@@ -52,13 +54,11 @@ def entry_key(entry: Transcript | TranscriptError) -> Key:
 
 
 def skip_done(
-    entries: Iterable[Transcript | TranscriptError], done: Counter[Key]
+    entries: Iterable[Transcript | TranscriptError], done: CallCounts
 ) -> Iterator[Transcript | TranscriptError]:
-    """The entries whose verdict is not in ``done`` yet (consumes ``done``'s counts)."""
+    """The entries whose verdict is not in ``done`` yet (takes each match out of ``done``)."""
     for entry in entries:
-        key = entry_key(entry)
-        if done[key] > 0:
-            done[key] -= 1
+        if done.take(entry_key(entry)):
             continue
         yield entry
 
@@ -100,7 +100,7 @@ def read_previous(path: str | Path, fmt: str, columns: Sequence[str]) -> Previou
                 previous.has_header = True
                 continue
             key = (str(record["id"]), str(record["source"] or ""))
-            previous.done[key] += 1
+            previous.done.add(key)
             previous.counts["calls"] += 1
             previous.counts["ok" if record["status"] == "ok" else "error"] += 1
             previous.counts["opportunity"] += _flag(record.get("opportunity"))

@@ -1,4 +1,4 @@
-"""The call ids a run has read so far, in memory that stays small over millions of calls.
+"""Which calls a run has met, in memory that stays small over millions of calls.
 
 A batch must turn a second call with an id already read into an error that names where the
 first was read (``flag_duplicate_ids``). A dictionary of every id and its place costs about
@@ -8,16 +8,20 @@ beyond that, only a 16-byte BLAKE2b digest of each id with its position in the r
 numpy arrays: 24 bytes a call. A duplicate of an old id is then reported as "call N of this
 run", which the output (in input order) leads back to. Two 64-bit halves are both compared,
 so a false duplicate needs a 128-bit collision.
+
+:class:`CallCounts` is the same idea for ``--resume``: the calls an interrupted run already
+wrote, counted by ``(id, source)``, in 24 bytes a call instead of a ``Counter``'s ~250.
 """
 
 from __future__ import annotations
 
 import hashlib
+from array import array
 from itertools import islice
 
 import numpy as np
 
-__all__ = ["SeenIds"]
+__all__ = ["CallCounts", "SeenIds"]
 
 WINDOW = 20_000
 
@@ -86,3 +90,50 @@ class SeenIds:
         self._first = np.insert(self._first, at, first)
         self._second = np.insert(self._second, at, second)
         self._positions = np.insert(self._positions, at, positions)
+
+
+class CallCounts:
+    """A multiset of ``(id, source)`` keys: ``add`` them all, then ``take`` one at a time.
+
+    Keys are kept as 128-bit digests with a count, sorted once after the last ``add``.
+    """
+
+    def __init__(self) -> None:
+        self._pending = array("Q")  # digest halves, two per key, until the first take
+        self._first = np.empty(0, dtype=np.uint64)
+        self._second = np.empty(0, dtype=np.uint64)
+        self._counts = np.empty(0, dtype=np.int64)
+        self._total = 0
+
+    def add(self, key: tuple[str, str]) -> None:
+        self._pending.extend(_digest("\x1f".join(key)))
+        self._total += 1
+
+    def __len__(self) -> int:
+        """How many keys are left to take."""
+        return self._total
+
+    def take(self, key: tuple[str, str]) -> bool:
+        """Take one ``key`` if any is left (True), else leave everything as it is (False)."""
+        if self._pending:
+            self._sort()
+        first, second = _digest("\x1f".join(key))
+        firsts = self._first
+        k = int(firsts.searchsorted(np.uint64(first)))
+        while k < len(firsts) and int(firsts[k]) == first:
+            if int(self._second[k]) == second and self._counts[k] > 0:
+                self._counts[k] -= 1
+                self._total -= 1
+                return True
+            k += 1
+        return False
+
+    def _sort(self) -> None:
+        halves = np.frombuffer(self._pending, dtype=np.uint64).reshape(-1, 2)
+        pairs = np.concatenate(
+            [np.repeat(np.column_stack([self._first, self._second]), self._counts, axis=0), halves]
+        )
+        unique, counts = np.unique(pairs, axis=0, return_counts=True)  # sorted by first, second
+        self._first, self._second = unique[:, 0].copy(), unique[:, 1].copy()
+        self._counts = counts.astype(np.int64)
+        self._pending = array("Q")

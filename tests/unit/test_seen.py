@@ -69,3 +69,22 @@ def test_memory_stays_small_where_a_dict_of_every_id_grows():
 def test_window_must_be_positive():
     with pytest.raises(ValueError, match="window"):
         SeenIds(window=0)
+
+
+def test_call_counts_take_each_written_call_once_and_count_repeats():
+    from empathy_score.seen import CallCounts
+
+    done = CallCounts()
+    done.add(("a-0001", "gesprekken/a.jsonl"))
+    done.add(("a-0001", "gesprekken/a.jsonl"))  # the same call twice in the inputs and output
+    done.add(("b", "gesprekken/b.txt"))
+    assert len(done) == 3
+    assert done.take(("a-0001", "gesprekken/a.jsonl"))
+    assert done.take(("a-0001", "gesprekken/a.jsonl"))
+    assert not done.take(("a-0001", "gesprekken/a.jsonl"))  # a third copy is new work
+    assert not done.take(("a-0001", "elders/a.jsonl"))  # same id, other file: not done
+    assert not done.take(("b", ""))
+    assert done.take(("b", "gesprekken/b.txt"))
+    assert len(done) == 0
+    done.add(("c", ""))  # added after taking: still found
+    assert done.take(("c", ""))
