@@ -42,7 +42,7 @@ import math
 import os
 import re
 import warnings
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
@@ -453,6 +453,30 @@ def _parse_json(text: str, *, source: str, line: int | None) -> Any:
         raise TranscriptError(f"invalid JSON: {error}", path=source, line=line) from None
 
 
+def _json_id_and_meta(
+    value: Mapping[str, Any], default_id: str, error: Callable[[str], TranscriptError]
+) -> tuple[str, dict[str, Any]]:
+    """A JSON call's ``"id"`` (``default_id`` when absent) and ``"meta"`` (``{}``), checked.
+
+    Shared by the turns format and the diarised segments format (readers/diarized.py).
+    """
+    call_id = value.get("id")
+    if call_id is None:
+        call_id = default_id
+    elif isinstance(call_id, bool) or not isinstance(call_id, str | int):
+        raise error(f'"id" must be a string or an integer, got {_json_kind(call_id)}')
+    else:
+        call_id = str(call_id)
+        if not call_id.strip():
+            raise error('"id" must not be empty')
+    meta = value.get("meta")
+    if meta is None:
+        meta = {}
+    elif not isinstance(meta, dict):
+        raise error(f'"meta" must be an object, got {_json_kind(meta)}')
+    return call_id, meta
+
+
 def _transcript_from_json(
     value: Any,
     *,
@@ -484,22 +508,7 @@ def _transcript_from_json(
             hint = " (for many calls, write a .jsonl file: one call per line)"
         raise error(f'expected a JSON object with "turns", got {_json_kind(value)}{hint}')
 
-    call_id = value.get("id")
-    if call_id is None:
-        call_id = default_id
-    elif isinstance(call_id, bool) or not isinstance(call_id, str | int):
-        raise error(f'"id" must be a string or an integer, got {_json_kind(call_id)}')
-    else:
-        call_id = str(call_id)
-        if not call_id.strip():
-            raise error('"id" must not be empty')
-
-    meta = value.get("meta")
-    if meta is None:
-        meta = {}
-    elif not isinstance(meta, dict):
-        raise error(f'"meta" must be an object, got {_json_kind(meta)}')
-
+    call_id, meta = _json_id_and_meta(value, default_id, error)
     if "turns" not in value:
         raise error('missing "turns"')
     raw_turns = value["turns"]

@@ -27,7 +27,7 @@ from typing import Any
 
 from empathy_score.errors import TranscriptError
 from empathy_score.readers.segments import Segment, assemble
-from empathy_score.transcript import Transcript, _json_kind, _seconds
+from empathy_score.transcript import Transcript, _json_id_and_meta, _json_kind, _seconds
 
 __all__ = ["looks_diarized", "transcript_from_segments"]
 
@@ -73,10 +73,7 @@ def transcript_from_segments(
     if isinstance(value, dict):
         if "segments" not in value:
             raise error('missing "segments"')
-        call_id = _call_id(value.get("id"), default_id, error)
-        meta = value.get("meta") if value.get("meta") is not None else {}
-        if not isinstance(meta, dict):
-            raise error(f'"meta" must be an object, got {_json_kind(meta)}')
+        call_id, meta = _json_id_and_meta(value, default_id, error)
         raw_segments = value["segments"]
         if not isinstance(raw_segments, list):
             raise error(f'"segments" must be a list, got {_json_kind(raw_segments)}')
@@ -102,16 +99,6 @@ def transcript_from_segments(
             "(speaker labels)"
         ),
     )
-
-
-def _call_id(raw: Any, default_id: str, error) -> str:
-    if raw is None:
-        return default_id
-    if isinstance(raw, bool) or not isinstance(raw, str | int):
-        raise error(f'"id" must be a string or an integer, got {_json_kind(raw)}')
-    if not str(raw).strip():
-        raise error('"id" must not be empty')
-    return str(raw)
 
 
 def _segment(raw: Any, where: str) -> Segment:
