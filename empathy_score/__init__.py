@@ -5,10 +5,10 @@ Scores Dutch customer-service call transcripts for empathy with a rule-based spa
 against the Dutch baseline of 51% of calls without empathy.
 """
 
-from importlib import import_module
 from importlib.metadata import PackageNotFoundError, version
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from ._lazy import lazy_exports
 from .errors import (
     EmpathyScoreError,
     ModelError,
@@ -43,17 +43,7 @@ if TYPE_CHECKING:
     from .verdict import CallVerdict, Evidence
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'empathy_score' has no attribute {name!r}")
-    value = getattr(import_module(module, __name__), name)
-    globals()[name] = value  # later lookups skip this function
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *_LAZY})
+__getattr__, __dir__ = lazy_exports(__name__, _LAZY, globals())
 
 
 try:

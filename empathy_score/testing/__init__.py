@@ -16,15 +16,17 @@ The helpers also work without pytest's plugin (e.g. from a script); they then sh
 scorer per process.
 """
 
+from typing import TYPE_CHECKING
+
 import pytest
+
+from .._lazy import lazy_exports
 
 # Registered before the helpers are imported, as pytest requires for a plugin's helper modules,
 # so that any plain assert in them is rewritten to show its values. (The helpers themselves
 # raise AssertionError with a message written for script writers.)
 pytest.register_assert_rewrite("empathy_score.testing.assertions")
 
-from importlib import import_module  # noqa: E402
-from typing import TYPE_CHECKING, Any  # noqa: E402
 
 #: Imported on first use, so that loading the plugin (every pytest run) does not load spaCy.
 _LAZY = {
@@ -56,17 +58,7 @@ if TYPE_CHECKING:
     from .session import shared_scorer
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'empathy_score.testing' has no attribute {name!r}")
-    value = getattr(import_module(module, __name__), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *_LAZY})
+__getattr__, __dir__ = lazy_exports(__name__, _LAZY, globals())
 
 
 __all__ = [
