@@ -276,16 +276,18 @@ class EmpathyScorer:
             yield from self._score_chunk(chunk)
 
     def _score_chunk(self, chunk: list[Transcript | TranscriptError]) -> Iterator[CallVerdict]:
-        transcripts = [e for e in chunk if isinstance(e, Transcript) and one_sided(e) is None]
+        # why each readable call cannot be judged (None: it can), asked once per call
+        problems = [one_sided(e) if isinstance(e, Transcript) else None for e in chunk]
+        pairs = zip(chunk, problems, strict=True)
+        transcripts = [e for e, p in pairs if isinstance(e, Transcript) and p is None]
         try:
             scored = iter(self._verdicts(transcripts))
         except EmpathyScoreError:
             scored = None  # find the call that failed: score one by one
-        for entry in chunk:
+        for entry, problem in zip(chunk, problems, strict=True):
             if isinstance(entry, TranscriptError):
                 yield CallVerdict.from_error(entry, id=_error_id(entry), source=entry.path)
                 continue
-            problem = one_sided(entry)
             if problem is not None:  # readable, but nothing to judge: reported, not counted
                 error = TranscriptError(problem, path=entry.source)
                 yield CallVerdict.from_error(error, id=entry.id, source=entry.source)
