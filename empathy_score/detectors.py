@@ -161,20 +161,6 @@ class SentenceDetectors:
             self.heads_[task] = head.fit(self.vectorizer_.transform(list(texts)), list(labels))
         return self
 
-    def proba(self, task: str, texts: Sequence[str]) -> list[float]:
-        """Probability that each sentence is a positive for ``task``."""
-        return self.proba_many((task,), texts)[task]
-
-    def proba_many(self, tasks: Sequence[str], texts: Sequence[str]) -> dict[str, list[float]]:
-        """Probabilities for several tasks over the same sentences, vectorised once."""
-        if not texts:
-            return {task: [] for task in tasks}
-        features = self.vectorizer_.transform(list(texts))
-        return {
-            task: [float(p) for p in self.heads_[task].predict_proba(features)[:, 1]]
-            for task in tasks
-        }
-
     def _scores(self, texts: list[str], kinds: list[str]) -> dict[str, Iterator[Any]]:
         """Per kind of ask, an iterator over its sentences' probabilities, in ask order.
 
