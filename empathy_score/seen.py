@@ -31,6 +31,17 @@ def _digest(call_id: str) -> tuple[int, int]:
     return int.from_bytes(raw[:8], "little"), int.from_bytes(raw[8:], "little")
 
 
+def _index(firsts: np.ndarray, seconds: np.ndarray, text: str) -> int | None:
+    """Where ``text``'s digest is in the arrays (sorted by ``firsts``), or None."""
+    first, second = _digest(text)
+    k = int(firsts.searchsorted(np.uint64(first)))
+    while k < len(firsts) and int(firsts[k]) == first:
+        if int(seconds[k]) == second:
+            return k
+        k += 1
+    return None
+
+
 class SeenIds:
     """Ids read so far and where, as ``flag_duplicate_ids`` asks: ``get(id)`` and ``[id] = place``.
 
@@ -59,16 +70,10 @@ class SeenIds:
         recent = self._recent.get(call_id)
         if recent is not None:
             return recent[1]
-        firsts = self._first
-        if not len(firsts):
+        k = _index(self._first, self._second, call_id)
+        if k is None:
             return default
-        first, second = _digest(call_id)
-        k = int(firsts.searchsorted(np.uint64(first)))
-        while k < len(firsts) and int(firsts[k]) == first:
-            if int(self._second[k]) == second:
-                return f"call {int(self._positions[k]) + 1:,} of this run"
-            k += 1
-        return default
+        return f"call {int(self._positions[k]) + 1:,} of this run"
 
     def __setitem__(self, call_id: str, place: str) -> None:
         self._recent[call_id] = (self._count, place)
@@ -117,16 +122,12 @@ class CallCounts:
         """Take one ``key`` if any is left (True), else leave everything as it is (False)."""
         if self._pending:
             self._sort()
-        first, second = _digest("\x1f".join(key))
-        firsts = self._first
-        k = int(firsts.searchsorted(np.uint64(first)))
-        while k < len(firsts) and int(firsts[k]) == first:
-            if int(self._second[k]) == second and self._counts[k] > 0:
-                self._counts[k] -= 1
-                self._total -= 1
-                return True
-            k += 1
-        return False
+        k = _index(self._first, self._second, "\x1f".join(key))
+        if k is None or self._counts[k] == 0:
+            return False
+        self._counts[k] -= 1
+        self._total -= 1
+        return True
 
     def _sort(self) -> None:
         halves = np.frombuffer(self._pending, dtype=np.uint64).reshape(-1, 2)
