@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import bisect
 import json
+import re
 from collections.abc import Callable, Iterable, Sequence
 from importlib import resources
 from itertools import pairwise
@@ -32,7 +33,7 @@ from spacy.pipeline import SpanRuler
 from spacy.tokens import Doc, Span
 
 from .errors import PatternError
-from .rules import FAMILIES, ContextRule, read_context_rules, read_patterns
+from .rules import FAMILIES, ContextRule, TokenPatternCheck, read_context_rules, read_patterns
 
 __all__ = ["ContextFilter", "EmpathyRuler", "Normalizer", "set_speaker"]
 
@@ -80,6 +81,29 @@ def set_speaker(doc: Doc, speaker: str | None) -> Doc:
     """Tell the rulers whose turn this is (the same as ``doc._.speaker = speaker``)."""
     doc.user_data[SPEAKER_KEY] = speaker
     return doc
+
+
+def token_pattern_check(nlp: Language) -> TokenPatternCheck:
+    """spaCy's own validation of a user's token pattern, its complaint fitted on one line.
+
+    Without it spaCy rejects a misspelt attribute only when the pattern is added, with a
+    message that names neither the file nor the line (E152, "LOWERR is not supported").
+    """
+
+    def check(pattern: list[dict[str, Any]]) -> None:
+        try:
+            Matcher(nlp.vocab, validate=True).add("check", [pattern])
+        except re.error as err:
+            raise ValueError(f"invalid REGEX in token pattern: {err}") from None
+        except ValueError as err:  # spaCy's MatchPatternError, or one of its E-numbered errors
+            problems = [
+                line.strip()[2:].replace("[pattern -> 0 -> ", "[")
+                for line in str(err).splitlines()
+                if line.strip().startswith("- [")
+            ]
+            raise ValueError(f"invalid token pattern: {'; '.join(problems) or err}") from None
+
+    return check
 
 
 def _case_variants(form: str) -> set[str]:
@@ -279,8 +303,13 @@ class EmpathyRuler(SpanRuler):
             super().add_patterns(patterns)
 
     def add_pattern_file(self, path: str | Path) -> None:
-        """Add a user's own pattern file for this family (validated, slots expanded)."""
-        self.add_patterns(read_patterns(self.family, path))
+        """Add a user's own pattern file for this family (validated, slots expanded).
+
+        Nothing is added unless the whole file is valid; a :class:`PatternError` names the file
+        and line of the first problem, token patterns checked against spaCy's schema.
+        """
+        check = token_pattern_check(self.nlp)
+        self.add_patterns(read_patterns(self.family, path, check_token_pattern=check))
 
     def __call__(self, doc: Doc) -> Doc:
         speaker = doc.user_data.get(SPEAKER_KEY)
@@ -365,7 +394,10 @@ class ContextFilter:
         self.name = name
         self.rules_path = rules_path
         self.spans_keys = list(spans_keys)
-        self.rules: list[ContextRule] = read_context_rules(rules_path)
+        # a user's own rule file gets its token patterns checked by spaCy first (our packaged
+        # ones are checked by the tests)
+        check = token_pattern_check(nlp) if rules_path is not None else None
+        self.rules: list[ContextRule] = read_context_rules(rules_path, check_token_pattern=check)
         self._by_pattern: dict[str, tuple[frozenset[str], tuple[str, ...]]] = {}
         self._phrase_matcher = PhraseMatcher(nlp.vocab, attr="NORM")
         self._matcher = Matcher(nlp.vocab)

@@ -17,7 +17,7 @@ Everything is validated on load; an error names the file and the line.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -198,11 +198,22 @@ def _read_jsonl(source, where: str) -> Iterator[tuple[int, dict[str, Any]]]:
         yield number, record
 
 
-def _check_token_pattern(pattern: Any, where: str, number: int) -> None:
+TokenPatternCheck = Callable[[list[dict[str, Any]]], None]
+"""Validates a token pattern as its matcher will, raising ``ValueError`` (see ``read_patterns``)."""
+
+
+def _check_token_pattern(
+    pattern: Any, where: str, number: int, check: TokenPatternCheck | None
+) -> None:
     if not pattern or not all(isinstance(t, dict) for t in pattern):
         raise PatternError(
             "a token pattern must be a non-empty list of objects", path=where, line=number
         )
+    if check is not None:
+        try:
+            check(pattern)
+        except ValueError as err:
+            raise PatternError(str(err), path=where, line=number) from None
 
 
 def read_patterns(
@@ -210,6 +221,7 @@ def read_patterns(
     path: str | Path | None = None,
     *,
     lexicon: Mapping[str, Sequence[str]] | None = None,
+    check_token_pattern: TokenPatternCheck | None = None,
 ) -> list[dict[str, Any]]:
     """Read one family's pattern file and return SpanRuler patterns, string patterns expanded.
 
@@ -221,6 +233,11 @@ def read_patterns(
         A user's own pattern file; the packaged ``patterns/<family>.jsonl`` when omitted.
     lexicon:
         Slot lexicon for expansion; the packaged one when omitted.
+    check_token_pattern:
+        Validates a token pattern the way its matcher will (spaCy's schema): a ``ValueError``
+        it raises becomes a :class:`PatternError` naming the file and line, instead of an
+        error from deep in spaCy that names neither. This module does not import spaCy, so
+        without it a token pattern is only checked for its shape.
     """
     if family not in LABELS:
         raise PatternError(f"unknown rule family {family!r} (known: {', '.join(FAMILIES)})")
@@ -260,7 +277,7 @@ def read_patterns(
                 raise PatternError(str(err), path=where, line=number) from None
             patterns.extend({"label": label, "pattern": p, "id": rule_id} for p in phrases)
         elif isinstance(pattern, list):
-            _check_token_pattern(pattern, where, number)
+            _check_token_pattern(pattern, where, number, check_token_pattern)
             patterns.append({"label": label, "pattern": pattern, "id": rule_id})
         else:
             raise PatternError(
@@ -294,9 +311,15 @@ class ContextRule:
 
 
 def read_context_rules(
-    path: str | Path | None = None, *, lexicon: Mapping[str, Sequence[str]] | None = None
+    path: str | Path | None = None,
+    *,
+    lexicon: Mapping[str, Sequence[str]] | None = None,
+    check_token_pattern: TokenPatternCheck | None = None,
 ) -> list[ContextRule]:
-    """Read context rules (``patterns/context.jsonl`` by default), validated, phrases expanded."""
+    """Read context rules (``patterns/context.jsonl`` by default), validated, phrases expanded.
+
+    ``check_token_pattern`` is as for :func:`read_patterns`.
+    """
     source = _package_file("context.jsonl") if path is None else Path(path)
     where = str(path) if path is not None else "empathy_score/patterns/context.jsonl"
     lexicon = load_lexicon() if lexicon is None else lexicon
@@ -343,7 +366,7 @@ def read_context_rules(
             except ValueError as err:
                 raise PatternError(str(err), path=where, line=number) from None
         elif isinstance(pattern, list):
-            _check_token_pattern(pattern, where, number)
+            _check_token_pattern(pattern, where, number, check_token_pattern)
             token_pattern = tuple(pattern)
         else:
             raise PatternError(

@@ -18,7 +18,8 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from ..rules import FAMILIES
+from ..errors import PatternError
+from ..rules import FAMILIES, read_patterns
 from ..transcript import AGENT, CUSTOMER
 from . import session
 
@@ -82,6 +83,10 @@ def _pattern_files(paths: list[Path]) -> dict[str, tuple[Path, ...]]:
                     f"--empathy-patterns {file}: name pattern files after the rule family "
                     f"they extend: {names}"
                 )
+            try:  # once, here, rather than as an error in every test that scores a script
+                read_patterns(file.stem, file)
+            except PatternError as err:
+                raise pytest.UsageError(f"--empathy-patterns {err}") from None
             found.setdefault(file.stem, []).append(file)
     return {family: tuple(files) for family, files in found.items()}
 

@@ -21,6 +21,8 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING
 
+from ..errors import PatternError
+
 if TYPE_CHECKING:  # imported when a scorer is built: pytest starts without spaCy
     from ..scorer import EmpathyScorer
 
@@ -48,6 +50,9 @@ class Settings:
 
 _settings = Settings()
 _scorer: EmpathyScorer | None = None
+#: Why the scorer of this run could not be built: every later test gets the same error at once,
+#: instead of building the pipeline again to fail again.
+_failure: PatternError | None = None
 
 
 def settings() -> Settings:
@@ -57,7 +62,9 @@ def settings() -> Settings:
 
 def shared_scorer() -> EmpathyScorer:
     """The scorer of the current test run, built on first use (its pipeline loads lazily)."""
-    global _scorer
+    global _scorer, _failure
+    if _failure is not None:
+        raise PatternError(_failure.reason, path=_failure.path, line=_failure.line)
     if _scorer is None:
         from ..scorer import EmpathyScorer
 
@@ -65,20 +72,27 @@ def shared_scorer() -> EmpathyScorer:
         if _settings.extra_patterns:
             from ..pipeline import load_nlp
 
-            nlp = load_nlp(extra_patterns=_settings.extra_patterns)
+            try:
+                nlp = load_nlp(extra_patterns=_settings.extra_patterns)
+            except PatternError as err:
+                _failure = err
+                raise
         _scorer = EmpathyScorer(nlp, model=None, aliases=_settings.aliases or None)
     return _scorer
 
 
-def install(new: Settings) -> tuple[Settings, EmpathyScorer | None]:
+_State = tuple[Settings, "EmpathyScorer | None", "PatternError | None"]
+
+
+def install(new: Settings) -> _State:
     """Start a run with ``new`` settings (and no scorer yet); returns the state to restore."""
-    global _settings, _scorer
-    previous = (_settings, _scorer)
-    _settings, _scorer = new, None
+    global _settings, _scorer, _failure
+    previous = (_settings, _scorer, _failure)
+    _settings, _scorer, _failure = new, None, None
     return previous
 
 
-def restore(state: tuple[Settings, EmpathyScorer | None]) -> None:
+def restore(state: _State) -> None:
     """Go back to the state :func:`install` returned."""
-    global _settings, _scorer
-    _settings, _scorer = state
+    global _settings, _scorer, _failure
+    _settings, _scorer, _failure = state

@@ -178,7 +178,7 @@ def test_own_patterns_can_be_set_in_the_ini_file(pytester):
     pytester.runpytest().assert_outcomes(passed=1)
 
 
-def test_an_error_in_own_patterns_names_file_and_line(pytester):
+def test_an_error_in_own_patterns_stops_the_run_once_naming_file_and_line(pytester):
     patterns = pytester.mkdir("mijn_patronen")
     (patterns / "empathy.jsonl").write_text(
         '// mijn markers\n{"label": "sympathy", "id": "eigen.x", "pattern": "zet hem op"}\n',
@@ -186,8 +186,43 @@ def test_an_error_in_own_patterns_names_file_and_line(pytester):
     )
     pytester.makepyfile(ISSUE_EXAMPLE)
     result = pytester.runpytest("--empathy-patterns", "mijn_patronen")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR  # before any test runs
+    result.stderr.fnmatch_lines(["*mijn_patronen/empathy.jsonl:2: label 'sympathy'*"])
+
+
+def test_a_token_pattern_spacy_rejects_fails_every_test_without_rebuilding(pytester):
+    """What only spaCy can check is found when the pipeline is built: the first test that
+    scores gets the error with file and line, the next ones the same error at once."""
+    patterns = pytester.mkdir("mijn_patronen")
+    (patterns / "empathy.jsonl").write_text(
+        '{"label": "wish_well", "id": "eigen.x", "pattern": [{"LOWERR": "sterkte"}]}\n',
+        encoding="utf-8",
+    )
+    pytester.makepyfile(
+        """
+        import empathy_score.pipeline
+        from empathy_score.testing import assert_empathy_before_data
+
+        builds = []
+        real = empathy_score.pipeline.load_nlp
+        empathy_score.pipeline.load_nlp = lambda **kw: builds.append(1) or real(**kw)
+
+        SCRIPT = "Klant: Mijn hond is overleden.\\nAgent: Wat erg. Wat is uw polisnummer?"
+
+        def test_one():
+            assert_empathy_before_data(SCRIPT)
+
+        def test_two():
+            assert_empathy_before_data(SCRIPT)
+
+        def test_built_once():
+            assert builds == [1]
+        """
+    )
+    result = pytester.runpytest("--empathy-patterns", "mijn_patronen")
+    result.assert_outcomes(passed=1, failed=2)
     result.stdout.fnmatch_lines(
-        ["*PatternError: *mijn_patronen/empathy.jsonl:2: label 'sympathy'*"]
+        ["*PatternError: *mijn_patronen/empathy.jsonl:1: invalid token pattern: [[]LOWERR[]]*"]
     )
 
 

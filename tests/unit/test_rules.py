@@ -315,3 +315,37 @@ def test_a_broken_user_pattern_file_stops_the_pipeline_with_its_line(tmp_path):
     path = write_lines(tmp_path / "kapot.jsonl", {"label": "troost", "id": "x", "pattern": "hoi"})
     with pytest.raises(PatternError, match=r"kapot\.jsonl:1: label 'troost'"):
         es.load_nlp(extra_patterns={"empathy": [path]})
+
+
+@pytest.mark.parametrize(
+    ("token_pattern", "message"),
+    [
+        ([{"LOWERR": "sterkte"}], r"invalid token pattern: \[LOWERR\] Extra inputs"),
+        ([{"LOWER": "sterkte", "OP": "!!"}], r"invalid token pattern: \[OP"),
+        ([{"LOWER": {"IN": "sterkte"}}], r"invalid token pattern: \[LOWER"),
+        ([{"TEXT": {"REGEX": "(sterkte"}}], "invalid REGEX in token pattern"),
+    ],
+)
+def test_a_token_pattern_spacy_rejects_names_the_file_and_the_line(
+    tmp_path, token_pattern, message
+):
+    """spaCy's own complaint (E152 and friends) names neither file nor line; ours names both,
+    and the pipeline is not built half-way."""
+    path = write_lines(
+        tmp_path / "empathy.jsonl",
+        {"label": "wish_well", "id": "mijn.goed", "pattern": "zet hem op"},
+        "// de volgende regel is stuk",
+        {"label": "wish_well", "id": "mijn.stuk", "pattern": token_pattern},
+    )
+    with pytest.raises(PatternError, match=message) as info:
+        es.load_nlp(extra_patterns={"empathy": [path]})
+    assert str(info.value).startswith(f"{path}:3: ")
+
+
+def test_a_context_token_pattern_spacy_rejects_names_the_file_and_the_line(tmp_path):
+    packaged = (PATTERNS_DIR / "context.jsonl").read_text(encoding="utf-8").splitlines()
+    broken = {**GOOD_RULE, "id": "mijn.stuk", "pattern": [{"NORMM": "niet"}]}
+    path = write_lines(tmp_path / "context.jsonl", *packaged, broken)
+    with pytest.raises(PatternError, match=r"invalid token pattern: \[NORMM\]") as info:
+        es.load_nlp(context_rules=path)
+    assert str(info.value).startswith(f"{path}:{len(packaged) + 1}: ")
