@@ -163,6 +163,7 @@ def sha256_of(path: str | Path) -> str:
 
 def library_versions() -> dict[str, str]:
     import numpy
+    import scipy
     import sklearn
     import spacy
 
@@ -172,6 +173,7 @@ def library_versions() -> dict[str, str]:
         "python": platform.python_version(),
         "scikit-learn": sklearn.__version__,
         "numpy": numpy.__version__,
+        "scipy": scipy.__version__,  # the sparse matrices in the pickle are scipy's
         "spacy": spacy.__version__,
         "empathy_score": __version__,
     }
@@ -520,6 +522,8 @@ def model_card(manifest: Mapping[str, Any]) -> str:
         "The artefact is a pickle. `load_model` checks its SHA-256 against `sha256` in the",
         "manifest **before** unpickling, and refuses another scikit-learn version or feature",
         f"schema. Artefact SHA-256: `{manifest.get('sha256', '(written on save)')}`.",
+        "Training again on the same corpus with the library versions above gives the same",
+        "bytes, so anyone can check that this artefact came from this corpus and this code.",
         "",
     ]
     return "\n".join(lines)

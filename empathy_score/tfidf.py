@@ -96,4 +96,8 @@ class CachedTfidfVectorizer(TfidfVectorizer):
     def __getstate__(self):
         state = super().__getstate__()
         state.pop("_word_ids", None)
+        # scikit-learn remembers that it checked the stop words by their list's id(): a memory
+        # address, different in every process, that made each trained artefact differ in its
+        # bytes (and its SHA-256). It checks again, once, after loading.
+        state.pop("_stop_words_id", None)
         return state

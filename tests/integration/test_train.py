@@ -40,3 +40,24 @@ def test_training_again_gives_the_same_predictions(repo_root, trained, tmp_path,
     one = load_model(trained / "m.joblib").predict_proba(records)
     two = load_model(tmp_path / "again.joblib").predict_proba(records)
     assert one == two
+
+
+def test_training_reproduces_the_shipped_artefact_byte_for_byte(repo_root, trained):
+    """The shipped model came from this corpus and this code: anyone can check its SHA-256.
+
+    Fails when the patterns, features or corpus change without retraining (run
+    ``empathy-score train corpora/``), or when something in training stops being
+    deterministic. Pickles differ between library versions, so only same versions compare.
+    """
+    from empathy_score.model import library_versions
+
+    shipped = json.loads((repo_root / "models" / "straight_to_data.json").read_text())
+    installed = library_versions()
+    differ = {
+        name: (version, installed.get(name))
+        for name, version in shipped["versions"].items()
+        if installed.get(name) != version
+    }
+    if differ:
+        pytest.skip(f"shipped model was trained with other library versions: {differ}")
+    assert sha256_of(trained / "m.joblib") == shipped["sha256"]
