@@ -84,14 +84,7 @@ class CachedTfidfVectorizer(TfidfVectorizer):
                 before = len(ids)
                 ids += [i for i in map(lookup, analyze(doc)) if i is not None]
                 lengths.append(len(ids) - before)
-        rows = np.repeat(np.arange(len(lengths), dtype=np.int32), lengths)
-        counts = sp.coo_array(
-            (np.ones(len(ids), dtype=self.dtype), (rows, np.asarray(ids, dtype=np.int32))),
-            shape=(len(lengths), len(vocabulary)),
-        ).tocsr()  # duplicates summed: the term counts
-        counts.sum_duplicates()
-        counts.sort_indices()
-        return vocabulary, counts
+        return vocabulary, _count_matrix(ids, lengths, len(vocabulary), self.dtype)
 
     def __getstate__(self):
         state = super().__getstate__()
@@ -101,3 +94,29 @@ class CachedTfidfVectorizer(TfidfVectorizer):
         # bytes (and its SHA-256). It checks again, once, after loading.
         state.pop("_stop_words_id", None)
         return state
+
+
+def _count_matrix(ids: list[int], lengths: list[int], n_features: int, dtype) -> sp.csr_array:
+    """Term counts as a canonical CSR matrix: each row's feature ids sorted, each once.
+
+    ``ids`` holds every document's feature ids one document after another, ``lengths`` how
+    many each has. One sort of (row, id) keys for the whole batch replaces scipy's COO → CSR
+    conversion, which sorts every row on its own and was the larger part of the counting.
+    """
+    n_rows = len(lengths)
+    keys = np.repeat(np.arange(n_rows, dtype=np.int64), lengths)
+    keys *= n_features
+    keys += np.asarray(ids, dtype=np.int64)
+    keys.sort()
+    first = np.ones(keys.size, dtype=bool)  # where a run of equal keys begins
+    np.not_equal(keys[1:], keys[:-1], out=first[1:])
+    starts = np.flatnonzero(first)
+    counts = np.diff(starts, append=keys.size)
+    rows, columns = np.divmod(keys[starts], n_features)
+    indptr = np.zeros(n_rows + 1, dtype=np.int32)
+    np.cumsum(np.bincount(rows, minlength=n_rows), out=indptr[1:])
+    matrix = sp.csr_array(
+        (counts.astype(dtype), columns.astype(np.int32), indptr), shape=(n_rows, n_features)
+    )
+    matrix.has_canonical_format = True  # sorted, no duplicates: as scikit-learn leaves it
+    return matrix
