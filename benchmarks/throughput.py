@@ -15,6 +15,8 @@ corpus; the figures on verbatim repeats are printed as well. It prints, in one r
 - the same for the full scorer (pipeline and classifier when a model is packaged, else the
   rules alone — the output says which) on one process, on every core (joblib's loky), and on a
   local two-worker Dask cluster; the ratio full/tokenizer and the parallel speed-ups;
+- where the cores go in each parallel run: the CPU-seconds of its workers against one process
+  for the same calls, of the driver, and idle (with psutil);
 - the peak memory of ``empathy-score score`` on 1,000 and on 20,000 calls, each in a fresh
   process (driver and, for ``--jobs``, its workers);
 - start-up: import, pipeline and model load, in a fresh process.
@@ -197,6 +199,38 @@ def halves(pooled, calls: list, workers: int) -> int:
     return len(done)
 
 
+class CpuClock:
+    """CPU-seconds used by this process and by its child processes (the pool's workers, the
+    local Dask cluster's), to show where a parallel run's time goes. Needs psutil."""
+
+    def __init__(self) -> None:
+        try:
+            import psutil
+        except ImportError:
+            self.me = None
+        else:
+            self.me = psutil.Process()
+
+    def read(self) -> tuple[float, dict[int, float]]:
+        """(this process's CPU, {child pid: its CPU}); children are read one by one, since a
+        pool's workers live on between runs."""
+        times = self.me.cpu_times()
+        children = {}
+        for proc in self.me.children(recursive=True):
+            try:
+                t = proc.cpu_times()
+            except Exception:  # ended meanwhile
+                continue
+            children[proc.pid] = t.user + t.system
+        return times.user + times.system, children
+
+    @staticmethod
+    def used(before, after) -> tuple[float, float]:
+        """(driver CPU-s, workers' CPU-s) between two readings."""
+        workers = sum(cpu - before[1].get(pid, 0.0) for pid, cpu in after[1].items())
+        return after[0] - before[0], workers
+
+
 def profile(scorer, calls: list, chunk: int) -> None:
     """Where one process spends its time (pyinstrument's call tree, trimmed)."""
     try:
@@ -209,6 +243,35 @@ def profile(scorer, calls: list, chunk: int) -> None:
     consume(scorer.score_many(calls, chunk_size=chunk))
     profiler.stop()
     print(profiler.output_text(unicode=False, color=False, show_all=False))
+
+
+def where_time_goes(
+    times: dict[str, list[float]], cpu: dict[str, list[tuple[float, float]]], cores: int
+) -> None:
+    """CPU-seconds of each parallel configuration in its fastest round, against one process.
+
+    A speed-up falls short of the number of cores for three reasons, told apart here: the
+    workers need more CPU for the same calls than one process does (they slow each other
+    down, or their environment does), the driver needs CPU of its own (reading, sending,
+    rebuilding verdicts; for Dask also the scheduler, which a LocalCluster runs in it), and
+    cores sit idle.
+    """
+    one = statistics.median(driver for driver, _ in cpu["one"])
+    print(
+        f"\nwhere the cores go (CPU-seconds, each configuration's fastest round; one process "
+        f"needs {one:.2f} s for the same calls)"
+    )
+    labels = {"loky": "loky", "one_task": "one task each", "dask": "Dask"}
+    for name, label in labels.items():
+        if name not in times or not cpu[name]:
+            continue
+        k = min(range(len(times[name])), key=times[name].__getitem__)
+        wall, (driver, workers) = times[name][k], cpu[name][k]
+        idle = max(0.0, cores * wall - driver - workers)
+        print(
+            f"  {label:<14} workers {workers:5.2f} s ({workers / one - 1:+.0%} of one process)"
+            f"   driver {driver:4.2f} s   idle {idle:4.2f} s   of {cores} x {wall:.2f} s"
+        )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -285,9 +348,11 @@ def main(argv: list[str] | None = None) -> int:
     configurations["loky"] = lambda calls: consume(
         pooled.score_many(calls, n_jobs=-1, chunk_size=chunk)
     )
-    # The ceiling of this machine for our work: the same pool, each worker handed one
-    # contiguous share of the calls as a single task (no streaming, no order to keep).
-    configurations["ceiling"] = lambda calls: halves(pooled, calls, cores)
+    # What streaming costs: the same pool, each worker handed one contiguous share of the calls
+    # as a single task (no chunks, no order to keep). It is not the machine's ceiling: how much
+    # two processes slow each other down changes from round to round on a shared machine,
+    # which the CPU-seconds printed below show.
+    configurations["one_task"] = lambda calls: halves(pooled, calls, cores)
     with ExitStack() as stack:
         dask_start = None
         if not args.no_dask:
@@ -319,17 +384,22 @@ def main(argv: list[str] | None = None) -> int:
         # Rounds: in each, every configuration scores the same fresh copy once, one after the
         # other, so that a ratio compares runs taken side by side, not minutes apart on a
         # machine whose speed drifts. Rules alone get copies of their own (they share the
-        # scorer's pipeline, the ceiling the pool's workers, whose caches would otherwise have
+        # scorer's pipeline, one_task the pool's workers, whose caches would otherwise have
         # seen the copy).
         times: dict[str, list[float]] = {name: [] for name in configurations}
+        cpu: dict[str, list[tuple[float, float]]] = {name: [] for name in configurations}
+        clock = CpuClock()
         for r, calls in enumerate(runs):
             for name, run in configurations.items():
                 item = calls
-                if name in ("rules", "ceiling"):  # they share caches with another configuration
+                if name in ("rules", "one_task"):  # they share caches with another configuration
                     item = fresh_numbers(base, (1000 if name == "rules" else 2000) + r)
+                before = clock.read() if clock.me else None
                 start = time.perf_counter()
                 run(item)
                 times[name].append(time.perf_counter() - start)
+                if before is not None:
+                    cpu[name].append(clock.used(before, clock.read()))
     best = {name: min(values) for name, values in times.items()}
 
     t_tok, t_one = best["tokenizer"], best["one"]
@@ -352,13 +422,13 @@ def main(argv: list[str] | None = None) -> int:
         tokens,
         f"{speedup:.2f}x one process (pool start and load: {pool_start:.1f} s, once)",
     )
-    ceiling = t_one / best["ceiling"]
+    one_task = t_one / best["one_task"]
     row(
-        f"  ceiling: {cores} shares, one task each",
-        best["ceiling"],
+        f"  {cores} shares, one task each",
+        best["one_task"],
         n,
         tokens,
-        f"{ceiling:.2f}x one process (what this machine allows)",
+        f"{one_task:.2f}x one process (no streaming: what chunks and order cost)",
     )
     dask_speedup = None
     if "dask" in best:
@@ -383,6 +453,8 @@ def main(argv: list[str] | None = None) -> int:
         tokens,
         f"{ratio_verbatim:.3f}x tokenizer (warm cache)",
     )
+    if clock.me is not None:
+        where_time_goes(times, cpu, cores)
     if args.profile:
         profile(scorer, fresh_numbers(base, 3000), chunk)
 
@@ -431,7 +503,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     print(
         f"  {check(speedup >= FLOOR_SPEEDUP)} speed-up on {cores} cores {speedup:.2f}x "
-        f">= {FLOOR_SPEEDUP}x (the machine's ceiling: {ceiling:.2f}x)"
+        f">= {FLOOR_SPEEDUP}x (one task per worker: {one_task:.2f}x)"
         + ("" if n >= 2000 else "  (needs --calls >= 2000 to count)")
     )
     if dask_speedup is not None:
