@@ -211,10 +211,17 @@ def _pack(values: list[tuple[Any, ...]]) -> bytes:
 # --------------------------------------------------------------------------------------------
 
 
-def _chunks(entries: Iterable[_Entry], size: int) -> Iterator[list[_Entry]]:
+def _windows(entries: Iterable[_Entry], size: int, count: int) -> Iterator[list[list[_Entry]]]:
+    """Windows of ``count`` chunks of ``size`` entries, read only as each window is asked for.
+
+    The last window, which the input leaves short, is shared out evenly instead: chunks of
+    256, 256, 256 and 40 calls would keep one worker busy long after the others are done.
+    """
     entries = iter(entries)
-    while chunk := list(islice(entries, size)):
-        yield chunk
+    while window := list(islice(entries, size * count)):
+        if len(window) < size * count:
+            size = -(-len(window) // count)
+        yield [window[i : i + size] for i in range(0, len(window), size)]
 
 
 def _dask_client(scheduler: str | None) -> tuple[Any, bool]:
@@ -299,10 +306,10 @@ def score_parallel(
     try:
         config = WorkerConfig.of(scorer)
         windows = _Windows(n_jobs, backend, client)
-        pending = _chunks(entries, chunk_size)
+        pending = _windows(entries, chunk_size, windows.size)
 
         def submit_next() -> None:
-            chunks = list(islice(pending, windows.size))
+            chunks = next(pending, None)
             if chunks:
                 tasks = [
                     (config, _pack([_call_to_tuple(e) for e in c if isinstance(e, Transcript)]))

@@ -16,6 +16,7 @@ from empathy_score.parallel import (
     _call_to_tuple,
     _merge,
     _verdict_to_tuple,
+    _windows,
     worker_scorer,
 )
 
@@ -124,6 +125,38 @@ def test_progress_is_called_with_every_verdict_in_order(rules_scorer):
 def test_score_many_refuses_bad_options_before_reading_anything(rules_scorer, options, message):
     with pytest.raises(ValueError, match=message):
         rules_scorer.score_many(["bestaat/niet"], **options)
+
+
+@pytest.mark.parametrize(
+    ("n", "sizes"),
+    [
+        (0, []),
+        (5, [[2, 2, 1]]),
+        (24, [[6, 6, 6, 6]]),
+        (30, [[6, 6, 6, 6], [2, 2, 2]]),
+        (49, [[6, 6, 6, 6], [6, 6, 6, 6], [1]]),
+    ],
+)
+def test_the_last_window_is_shared_out_evenly_and_nothing_is_lost(n, sizes):
+    """Full windows are chunks of ``chunk_size``; the short last one is split evenly, so that
+    one worker is not left with the whole tail while the others wait."""
+    windows = list(_windows(iter(range(n)), 6, 4))
+    assert [[len(chunk) for chunk in window] for window in windows] == sizes
+    assert [x for window in windows for chunk in window for x in chunk] == list(range(n))
+
+
+def test_windows_are_read_from_the_input_only_when_asked_for():
+    read = []
+
+    def entries():
+        for i in range(100):
+            read.append(i)
+            yield i
+
+    windows = _windows(entries(), 5, 2)
+    assert read == []
+    next(windows)
+    assert len(read) == 10
 
 
 def test_two_processes_give_the_serial_results_in_input_order(scorer):
