@@ -11,8 +11,9 @@ pipeline loads without importing empathy_score by hand:
   to (empathy markers and data requests are agent-only, opportunities customer-only).
 - ``empathy_score_context`` – a ConText-style pass that drops candidates in the scope of an
   exclusion trigger (negation, reproach, confirmation) and keeps candidates that need a cue
-  (a field name needs a request cue) only when one is in scope. Dropped candidates stay
-  visible in ``doc._.empathy_rejected`` with the rule that dropped them.
+  (a field name needs a request cue) only when one is in scope, or when it stands in a list
+  that ends in one. Dropped candidates stay visible in ``doc._.empathy_rejected`` with the
+  rule that dropped them.
 """
 
 from __future__ import annotations
@@ -416,6 +417,7 @@ class ContextFilter:
             key for key, rule in self._rule_by_key.items() if rule.effect == "terminate"
         )
         self._token_rule_ids = frozenset(r.id for r in self.rules if r.token_pattern is not None)
+        self._share_rule_ids = frozenset(r.id for r in self.rules if r.effect == "share")
         if not self.rules:
             import warnings
 
@@ -480,9 +482,13 @@ class ContextFilter:
         triggers, terminators = self._triggers(doc, relevant)
         rejected = doc.user_data.get(REJECTED_KEY) or []
         for key, spans in candidates.items():
+            verdicts = [self._judge(span, triggers, terminators) for span in spans]
+            if self._share_rule_ids and any(
+                isinstance(v, str) and v.startswith("missing:") for v in verdicts
+            ):
+                self._share(spans, verdicts, triggers, terminators)
             cues: dict[Span, tuple[int, int] | None] = {}
-            for span in spans:
-                verdict = self._judge(span, triggers, terminators)
+            for span, verdict in zip(spans, verdicts, strict=True):
                 if isinstance(verdict, str):
                     rejected.append((key, span, verdict))
                 else:
@@ -498,7 +504,7 @@ class ContextFilter:
         applicable, required = self._rules_for(span.id_)
         cue: tuple[int, int] | None = None
         for rule, start, end in triggers:
-            if rule.id not in applicable:
+            if rule.id not in applicable or rule.effect == "share":
                 continue
             if not self._in_scope(rule, start, end, span, terminators):
                 continue
@@ -509,6 +515,75 @@ class ContextFilter:
         if required and cue is None:
             return "missing:" + ",".join(required)
         return cue
+
+    def _share(
+        self,
+        spans: list[Span],
+        verdicts: list[tuple[int, int] | str | None],
+        triggers: list[tuple[ContextRule, int, int]],
+        terminators: list[int],
+    ) -> None:
+        """Let candidates that lack a cue share the one after the list they stand in.
+
+        In "het kenteken en de meldcode, alstublieft" the cue follows the last item only. Two
+        candidates are items of one list when the second begins within a ``share`` rule's
+        window after the first and every token between them is one of that rule's triggers
+        ("en", "de", ","). A candidate missing its cue is kept when the rest of its list ends
+        in a cue after an item, of a ``require`` rule that applies to it; lists are walked
+        from their end, so that "naam, adres en woonplaats graag" reaches back to "naam". An
+        item dropped by an exclusion breaks the list. The shared cue lies beyond the next
+        item, so the span is not widened to it.
+        """
+        order = sorted(range(len(spans)), key=lambda i: (spans[i].start, spans[i].end))
+        ends_in_cue: dict[int, frozenset[str]] = {}  # item -> rules whose cue ends its list
+        for pos in range(len(order) - 1, -1, -1):
+            i = order[pos]
+            span, verdict = spans[i], verdicts[i]
+            if isinstance(verdict, str) and not verdict.startswith("missing:"):
+                continue  # excluded: not part of a list
+            applicable = self._rules_for(span.id_)[0]
+            cues = self._cues_after(span, applicable, triggers, terminators)
+            nxt = next((j for j in order[pos + 1 :] if spans[j].start >= span.end), None)
+            if nxt in ends_in_cue and self._listed(span, spans[nxt], applicable, triggers):
+                cues |= ends_in_cue[nxt] & applicable
+            ends_in_cue[i] = cues
+            if cues and isinstance(verdict, str):
+                verdicts[i] = None  # missing its cue, but its list has one: kept, not widened
+
+    @staticmethod
+    def _listed(
+        span: Span,
+        nxt: Span,
+        applicable: frozenset[str],
+        triggers: list[tuple[ContextRule, int, int]],
+    ) -> bool:
+        """Whether ``nxt`` follows ``span`` as the next item of a list (see :meth:`_share`)."""
+        gap = range(span.end, nxt.start)
+        sharing = [
+            (rule, start, end)
+            for rule, start, end in triggers
+            if rule.effect == "share" and rule.id in applicable
+        ]
+        if not any(len(gap) <= rule.window for rule, _, _ in sharing):
+            return False
+        return {t for _, start, end in sharing for t in range(start, end)}.issuperset(gap)
+
+    def _cues_after(
+        self,
+        span: Span,
+        rules: frozenset[str],
+        triggers: list[tuple[ContextRule, int, int]],
+        terminators: list[int],
+    ) -> frozenset[str]:
+        """The ``require`` rules among ``rules`` with a trigger after ``span``, within scope."""
+        return frozenset(
+            rule.id
+            for rule, start, end in triggers
+            if rule.effect == "require"
+            and rule.id in rules
+            and start >= span.end
+            and self._in_scope(rule, start, end, span, terminators)
+        )
 
     def _rules_for(self, pattern_id: str) -> tuple[frozenset[str], tuple[str, ...]]:
         """Ids of the rules that apply to a pattern, and of those it requires (cached)."""

@@ -81,7 +81,7 @@ LABELS: Mapping[str, frozenset[str]] = {
 
 _PATTERN_KEYS = frozenset({"label", "pattern", "id"})
 _CONTEXT_KEYS = frozenset({"id", "pattern", "effect", "direction", "window", "targets"})
-_EFFECTS = frozenset({"exclude", "require", "terminate"})
+_EFFECTS = frozenset({"exclude", "require", "share", "terminate"})
 _DIRECTIONS = frozenset({"preceding", "following", "both"})
 #: More phrases than this from one pattern is almost certainly a mistake in the data.
 MAX_EXPANSION = 50_000
@@ -294,7 +294,9 @@ class ContextRule:
 
     ``effect`` is ``exclude`` (a candidate in scope is dropped: negation, reproach,
     confirmation), ``require`` (a targeted candidate is kept only with such a trigger in scope:
-    request cues around a field name) or ``terminate`` (scope stops here: sentence ends).
+    request cues around a field name), ``share`` (a targeted candidate that lacks its required
+    cue shares the cue that follows the next candidate, when only these triggers stand between
+    them: lists) or ``terminate`` (scope stops here: sentence ends).
     ``targets`` are pattern-id prefixes the rule applies to.
     """
 
