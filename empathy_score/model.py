@@ -211,6 +211,7 @@ def save_model(
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     artefact = directory / f"{name}.joblib"
+    _intern_strings(estimator)
     joblib.dump(estimator, artefact, compress=3)
     record = dict(manifest)
     record["artefact"] = artefact.name
@@ -220,6 +221,45 @@ def save_model(
     )
     (directory / f"{name}.md").write_text(model_card(record), encoding="utf-8")
     return artefact
+
+
+def _intern_strings(root: Any) -> None:
+    """Make every string in the estimator that equals another the same object, in place.
+
+    Pickle writes a string it has met before (the same object) as a reference and an equal
+    but distinct string in full, so its bytes depend on which equal strings happen to be one
+    object: after scoring in the same process, sklearn's ``random_state`` parameter name was
+    a copy where a fresh process shares it, and the artefact's SHA-256 changed. Interned,
+    equal strings are one object, and the bytes depend on the values alone.
+    """
+    import sys
+
+    import numpy as np
+
+    def canonical(value: Any) -> Any:
+        if type(value) is str:
+            return sys.intern(value)
+        if type(value) is tuple:
+            return tuple(canonical(v) for v in value)
+        visit(value)
+        return value
+
+    seen: set[int] = set()
+
+    def visit(obj: Any) -> None:
+        if id(obj) in seen or isinstance(obj, type | np.ndarray | np.generic):
+            return
+        seen.add(id(obj))
+        if type(obj) is dict:
+            items = [(canonical(k), canonical(v)) for k, v in obj.items()]
+            obj.clear()
+            obj.update(items)
+        elif type(obj) is list:
+            obj[:] = [canonical(v) for v in obj]
+        elif hasattr(obj, "__dict__") and not hasattr(obj, "__code__"):  # not functions
+            visit(vars(obj))
+
+    visit(root)
 
 
 def _packaged(name: str) -> Path:

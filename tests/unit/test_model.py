@@ -111,3 +111,26 @@ def test_reliability_table_bins_predictions():
     }
     assert rows[1]["calls"] == 3
     assert rows[1]["observed_rate"] == 1.0
+
+
+def test_an_artefact_s_bytes_depend_on_values_not_on_which_strings_are_one_object():
+    """Pickle writes a string it has seen (by identity) as a reference and an equal copy in
+    full: the same estimator, built after different work in the process, pickled apart."""
+    import pickle
+
+    from sklearn.model_selection import StratifiedKFold
+
+    from empathy_score.model import _intern_strings
+
+    def built(shared: bool):
+        folds = StratifiedKFold(5, shuffle=True, random_state=7)
+        name = "random_state" if shared else "".join(["random", "_state"])  # a copy
+        folds.__dict__ = {(name if k == "random_state" else k): v for k, v in vars(folds).items()}
+        return {"cv": folds, "params": {"random_state": 7}, "steps": [("tfidf", ("wat", "erg"))]}
+
+    one, other = built(shared=True), built(shared=False)
+    assert pickle.dumps(one) != pickle.dumps(other)  # what went wrong before
+    _intern_strings(one)
+    _intern_strings(other)
+    assert pickle.dumps(one) == pickle.dumps(other)
+    assert vars(other["cv"])["random_state"] == 7  # values untouched
