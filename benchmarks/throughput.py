@@ -326,6 +326,11 @@ def main(argv: list[str] | None = None) -> int:
     tokens = sum(len(doc) for doc in reference.pipe(base_texts))  # also its warm-up
     chunk = args.chunk_size
     consume(scorer.score_many(base, chunk_size=chunk))  # the same warm-up for the scorer
+    # As `empathy-score score` does on one process, and every worker after its first chunk:
+    # keep the garbage collector's full collections off the loaded pipeline and model.
+    from empathy_score.longlived import freeze_once
+
+    freeze_once()
     print(
         f"\n{n:,} calls, {len(base_texts):,} turns, {tokens:,} tokens (corpora/calls repeated, "
         f"digits drawn anew in each timed run); full scorer = {what}; best of {args.repeat}"

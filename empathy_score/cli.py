@@ -131,6 +131,7 @@ def _check_score_options(args: argparse.Namespace) -> None:
 
 
 def cmd_score(args: argparse.Namespace) -> int:
+    from .longlived import freeze_once
     from .progress import ProgressBar
     from .resume import PreviousRun, read_previous, skip_done
     from .scorer import EmpathyScorer
@@ -153,6 +154,7 @@ def cmd_score(args: argparse.Namespace) -> int:
     )
     progress = ProgressBar(sys.stderr, enabled=not args.quiet, paths=args.paths, skip=resumed)
     interrupted = False
+    serial = args.jobs == 1 and args.backend == "loky"
     try:
         writer = _Writer(out, args.format, header=not previous.has_header)
         verdicts = scorer.score_many(
@@ -168,6 +170,8 @@ def cmd_score(args: argparse.Namespace) -> int:
             counts["low_confidence"] = counts.get("low_confidence", 0) + _low_confidence(
                 verdict.meta
             )
+            if serial:
+                freeze_once()  # this process scores: its pipeline and model are loaded now
             counts["calls"] += 1
             counts["ok" if verdict.ok else "error"] += 1
             counts["opportunity"] += verdict.opportunity

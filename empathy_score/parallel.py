@@ -22,6 +22,10 @@ when ``n_jobs != 1`` or ``backend="dask"``. The design, and why:
   starts on the current one, so workers never starve and at most two windows of calls and
   verdicts exist at any time, however many calls there are and however slowly the consumer
   reads. Input files are read in the consumer's thread, as the consumer asks for more.
+- **Workers keep the garbage collector off their pipeline and model.** After its first chunk
+  a worker freezes what is alive (:mod:`empathy_score.longlived`): the cyclic collector's full
+  collections then skip the ~170,000 objects of a loaded scorer, which made a worker 7–10%
+  slower than the same work in a process with more long-lived data of its own.
 - **Errors stay in place.** Unreadable inputs never leave the driver: their error verdicts are
   slotted back between the scored calls. A call that fails to score becomes an error verdict on
   the worker, exactly as in the serial path.
@@ -40,6 +44,7 @@ from itertools import islice
 from typing import TYPE_CHECKING, Any
 
 from .errors import EmpathyScoreError, TranscriptError
+from .longlived import freeze_once
 from .transcript import Transcript, Turn
 from .verdict import OK, CallVerdict
 
@@ -199,6 +204,7 @@ def score_chunk(config: WorkerConfig, payload: bytes) -> bytes:
     # tasks back to the cluster (and park this thread while holding the lock): keep it here
     with lock, joblib.parallel_config(backend="sequential"):
         verdicts = list(scorer._score_chunk(transcripts))
+    freeze_once()  # the pipeline and model are loaded now and live as long as the worker
     return _pack([_verdict_to_tuple(v) for v in verdicts])
 
 
