@@ -154,7 +154,6 @@ def cmd_score(args: argparse.Namespace) -> int:
     )
     progress = ProgressBar(sys.stderr, enabled=not args.quiet, paths=args.paths, skip=resumed)
     interrupted = False
-    serial = args.jobs == 1 and args.backend == "loky"
     try:
         writer = _Writer(out, args.format, header=not previous.has_header)
         verdicts = scorer.score_many(
@@ -170,8 +169,7 @@ def cmd_score(args: argparse.Namespace) -> int:
             counts["low_confidence"] = counts.get("low_confidence", 0) + _low_confidence(
                 verdict.meta
             )
-            if serial:
-                freeze_once()  # this process scores: its pipeline and model are loaded now
+            freeze_once()  # what is alive now (pipeline and model, or the pool) stays alive
             counts["calls"] += 1
             counts["ok" if verdict.ok else "error"] += 1
             counts["opportunity"] += verdict.opportunity

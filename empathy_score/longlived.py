@@ -8,9 +8,11 @@ calls alone in a loky worker, 2.47 s before, 2.19–2.25 s after). None of those
 becomes garbage while the process scores, so :func:`gc.freeze` moves them out of the
 collector's sight for good.
 
-Only processes empathy_score runs the scoring in use it: pool and Dask workers after their
-first chunk, and the ``score`` command on one process. In your own program the choice is
-yours (``gc.collect(); gc.freeze()`` once the scorer has scored its first calls).
+Only processes that empathy_score scores in use it: pool and Dask workers after their first
+chunk, and the ``score`` command after its first verdict (whose driver, with ``--jobs``,
+otherwise walks its imported modules in full collections while the workers wait for a core).
+In your own program the choice is yours (``gc.collect(); gc.freeze()`` once the scorer has
+scored its first calls).
 """
 
 from __future__ import annotations
