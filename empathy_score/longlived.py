@@ -8,6 +8,10 @@ calls alone in a loky worker, 2.47 s before, 2.19–2.25 s after). None of those
 becomes garbage while the process scores, so :func:`gc.freeze` moves them out of the
 collector's sight for good.
 
+Frozen objects are still freed when their last reference goes; what the collector no longer
+reclaims is cyclic garbage among the objects alive at that one moment. On a Dask worker those
+include the worker's own bookkeeping of the tasks it holds then: a bounded, one-time cost.
+
 Only processes that empathy_score scores in use it: pool and Dask workers after their first
 chunk, and the ``score`` command after its first verdict (whose driver, with ``--jobs``,
 otherwise walks its imported modules in full collections while the workers wait for a core).
