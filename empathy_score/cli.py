@@ -169,7 +169,8 @@ def cmd_score(args: argparse.Namespace) -> int:
             counts["low_confidence"] = counts.get("low_confidence", 0) + _low_confidence(
                 verdict.meta
             )
-            freeze_once()  # what is alive now (pipeline and model, or the pool) stays alive
+            if args.own_process:
+                freeze_once()  # what is alive now (pipeline and model, or the pool) stays alive
             counts["calls"] += 1
             counts["ok" if verdict.ok else "error"] += 1
             counts["opportunity"] += verdict.opportunity
@@ -481,6 +482,9 @@ def main(argv: Iterable[str] | None = None) -> int:
     """Entry point of ``empathy-score``; returns the exit code."""
     parser = build_parser()
     args = parser.parse_args(list(argv) if argv is not None else None)
+    # Run as the command (no argv given), this process is ours to tune; called from a
+    # program (tests, scripts), it is the caller's.
+    args.own_process = argv is None
     try:
         return int(args.func(args))
     except EmpathyScoreError as err:

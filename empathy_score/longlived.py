@@ -13,8 +13,9 @@ reclaims is cyclic garbage among the objects alive at that one moment. On a Dask
 include the worker's own bookkeeping of the tasks it holds then: a bounded, one-time cost.
 
 Only processes that empathy_score scores in use it: pool and Dask workers after their first
-chunk, and the ``score`` command after its first verdict (whose driver, with ``--jobs``,
-otherwise walks its imported modules in full collections while the workers wait for a core).
+chunk, and the ``empathy-score score`` command after its first verdict (whose driver, with
+``--jobs``, otherwise walks its imported modules in full collections while the workers wait
+for a core), but not ``cli.main([...])`` called from a program.
 In your own program the choice is yours (``gc.collect(); gc.freeze()`` once the scorer has
 scored its first calls).
 """
