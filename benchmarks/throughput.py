@@ -78,7 +78,10 @@ def sample():
         time.sleep(0.05)
 threading.Thread(target=sample, daemon=True).start()
 from empathy_score.cli import main
-main(["score", sys.argv[1], "--out", sys.argv[2], "--quiet", "--jobs", sys.argv[3]])
+# as the command runs it (main() reading sys.argv): it tunes its own process then
+source, out, jobs = sys.argv[1:4]
+sys.argv = ["empathy-score", "score", source, "--out", out, "--quiet", "--jobs", jobs]
+main()
 # VmHWM (Linux), not ru_maxrss: the latter keeps the parent's peak across fork and exec
 try:
     with open("/proc/self/status") as status:
