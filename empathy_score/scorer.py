@@ -17,8 +17,8 @@ from .model import StraightToDataModel, apply_probability
 from .seen import SeenIds
 from .transcript import (
     Transcript,
+    _iter_calls,
     flag_duplicate_ids,
-    iter_transcripts,
     load_transcript,
     one_sided,
     parse_text,
@@ -199,10 +199,8 @@ class EmpathyScorer:
             if isinstance(item, Transcript | TranscriptError):
                 yield from flag_duplicate_ids([item], seen)
             else:
-                calls = iter_transcripts(
-                    item, aliases=self.aliases, agent_speaker=self.agent_speaker
-                )
-                yield from flag_duplicate_ids(calls, seen)
+                calls = _iter_calls(item, self.aliases, self.agent_speaker)
+                yield from flag_duplicate_ids(calls, seen)  # one check across all items
 
     def score_many(
         self,

@@ -70,6 +70,8 @@ class SeenIds:
         recent = self._recent.get(call_id)
         if recent is not None:
             return recent[1]
+        if not len(self._first):  # nothing older than the window yet: no digest to compare
+            return default
         k = _index(self._first, self._second, call_id)
         if k is None:
             return default

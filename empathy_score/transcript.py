@@ -239,7 +239,28 @@ class Transcript:
             if not isinstance(turn, Turn):
                 raise TypeError(f"turns must be Turn objects, got {type(turn).__name__}")
         object.__setattr__(self, "turns", turns)
-        object.__setattr__(self, "meta", MappingProxyType(copy.deepcopy(dict(self.meta))))
+        object.__setattr__(self, "meta", MappingProxyType(_deep_copy(dict(self.meta))))
+
+
+_ATOMS = frozenset({str, int, float, bool, type(None)})
+
+
+def _deep_copy(value: Any, depth: int = 0) -> Any:
+    """``copy.deepcopy`` of metadata, fast for what JSON decodes to (dicts, lists, atoms).
+
+    Every call read from a file gets its metadata copied, and ``copy.deepcopy``'s generic
+    machinery was the largest part of reading a JSON call. Other types, and anything nested
+    deeper than JSON metadata ever is (a structure that contains itself), go to it unchanged.
+    """
+    kind = type(value)
+    if kind in _ATOMS:
+        return value
+    if depth < 32:
+        if kind is dict:
+            return {key: _deep_copy(item, depth + 1) for key, item in value.items()}
+        if kind is list:
+            return [_deep_copy(item, depth + 1) for item in value]
+    return copy.deepcopy(value)
 
 
 # --------------------------------------------------------------------------------------------
@@ -931,11 +952,23 @@ def iter_transcripts(
         Immediately (not on first iteration) if ``aliases`` maps a label to anything but
         ``"agent"`` or ``"customer"``, or ``agent_speaker`` or ``max_bytes`` is not valid.
     """
+    return flag_duplicate_ids(_iter_calls(paths, aliases, agent_speaker, max_bytes))
+
+
+def _iter_calls(
+    paths: str | os.PathLike[str] | Iterable[str | os.PathLike[str]],
+    aliases: Mapping[str, str] | None = None,
+    agent_speaker: str | None = None,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+) -> Iterator[Transcript | TranscriptError]:
+    """:func:`iter_transcripts` without its duplicate-id check, for a caller that runs one
+    across all its inputs (the scorer): checking twice cost a digest lookup per call more,
+    and counted "call N of this run" from the start of each path instead of the run."""
     roles = _merge_aliases(aliases)
     options = _ReadOptions(agent_speaker, max_bytes)
     if isinstance(paths, str | os.PathLike):
         paths = [paths]
-    return flag_duplicate_ids(_iter_paths(paths, roles, options))
+    return _iter_paths(paths, roles, options)
 
 
 def flag_duplicate_ids(

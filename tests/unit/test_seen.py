@@ -88,3 +88,27 @@ def test_call_counts_take_each_written_call_once_and_count_repeats():
     assert len(done) == 0
     done.add(("c", ""))  # added after taking: still found
     assert done.take(("c", ""))
+
+
+def test_positions_count_from_the_start_of_the_run_across_all_inputs(tmp_path, monkeypatch):
+    """A scorer checks ids once, across every path it is given: a duplicate inside the second
+    file is named by its place in the whole run, not in that file."""
+    import functools
+    import json
+
+    import empathy_score.scorer as scorer_module
+    from empathy_score import EmpathyScorer
+
+    monkeypatch.setattr(scorer_module, "SeenIds", functools.partial(SeenIds, window=1))
+    turns = [
+        {"speaker": "klant", "text": "Mijn hond is aangereden."},
+        {"speaker": "agent", "text": "Wat schrikken. Mag ik uw polisnummer?"},
+    ]
+    for name, ids in (("a.jsonl", ["x1", "x2", "x3"]), ("b.jsonl", ["y1", "y2", "y3", "y1"])):
+        lines = [json.dumps({"id": i, "turns": turns}) for i in ids]
+        (tmp_path / name).write_text("\n".join(lines) + "\n", encoding="utf-8")
+    entries = list(
+        EmpathyScorer(model=None).iter_inputs([tmp_path / "a.jsonl", tmp_path / "b.jsonl"])
+    )
+    assert len(entries) == 7
+    assert "already read from call 4 of this run" in str(entries[-1])
