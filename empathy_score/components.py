@@ -381,6 +381,15 @@ def _widen(span: Span, cue: tuple[int, int] | None) -> Span:
     return Span(span.doc, start, end, label=span.label, span_id=span.id)
 
 
+#: How a rejection reason starts when a candidate lacked a required cue (not excluded).
+MISSING = "missing:"
+
+
+def _is_missing(verdict: tuple[int, int] | str | None) -> bool:
+    """Whether a context verdict is a rejection for want of a cue (which a list may mend)."""
+    return isinstance(verdict, str) and verdict.startswith(MISSING)
+
+
 class ContextFilter:
     """Apply context rules (``patterns/context.jsonl``) to the candidate spans of each family."""
 
@@ -483,9 +492,7 @@ class ContextFilter:
         rejected = doc.user_data.get(REJECTED_KEY) or []
         for key, spans in candidates.items():
             verdicts = [self._judge(span, triggers, terminators) for span in spans]
-            if self._share_rule_ids and any(
-                isinstance(v, str) and v.startswith("missing:") for v in verdicts
-            ):
+            if self._share_rule_ids and any(map(_is_missing, verdicts)):
                 self._share(spans, verdicts, triggers, terminators)
             cues: dict[Span, tuple[int, int] | None] = {}
             for span, verdict in zip(spans, verdicts, strict=True):
@@ -513,7 +520,7 @@ class ContextFilter:
             if cue is None or abs(start - span.start) < abs(cue[0] - span.start):
                 cue = (start, end)
         if required and cue is None:
-            return "missing:" + ",".join(required)
+            return MISSING + ",".join(required)
         return cue
 
     def _share(
@@ -539,7 +546,7 @@ class ContextFilter:
         for pos in range(len(order) - 1, -1, -1):
             i = order[pos]
             span, verdict = spans[i], verdicts[i]
-            if isinstance(verdict, str) and not verdict.startswith("missing:"):
+            if isinstance(verdict, str) and not _is_missing(verdict):
                 continue  # excluded: not part of a list
             applicable = self._rules_for(span.id_)[0]
             cues = self._cues_after(span, applicable, triggers, terminators)
