@@ -127,25 +127,37 @@ def test_score_many_refuses_bad_options_before_reading_anything(rules_scorer, op
         rules_scorer.score_many(["bestaat/niet"], **options)
 
 
-@pytest.mark.parametrize(
-    ("n", "sizes"),
-    [
-        (0, []),
-        (5, [[2, 2, 1]]),
-        (24, [[6, 6, 6, 6]]),
-        (30, [[6, 6, 6, 6], [2, 2, 2]]),
-        (49, [[6, 6, 6, 6], [6, 6, 6, 6], [1]]),
-    ],
-)
-def test_the_last_window_is_shared_out_evenly_and_nothing_is_lost(n, sizes):
-    """Full windows are chunks of ``chunk_size``; the short last one is split evenly, so that
-    one worker is not left with the whole tail while the others wait."""
-    windows = list(_windows(iter(range(n)), 6, 4))
-    assert [[len(chunk) for chunk in window] for window in windows] == sizes
+@pytest.mark.parametrize("n", [0, 1, 5, 23, 24, 30, 48, 49, 100, 1000])
+def test_windows_keep_every_entry_in_order_and_the_run_ends_on_small_chunks(n):
+    """Full windows are chunks of ``chunk_size``; the end of the run is cut into chunks that
+    shrink, so that no worker is left on a full chunk while the others wait."""
+    windows = list(_windows(iter(range(n)), 6, 4, 2))
     assert [x for window in windows for chunk in window for x in chunk] == list(range(n))
+    if not n:
+        assert windows == []
+        return
+    *full, last = windows
+    assert all([len(chunk) for chunk in window] == [6, 6, 6, 6] for window in full)
+    sizes = [len(chunk) for chunk in last]
+    assert sizes == sorted(sizes, reverse=True) and sizes[-1] > 0 and sizes[0] <= 6
+    assert len(last) >= min(n, 2)  # both workers get a share, however small the run
+    if n >= 24:  # a full window's worth or more at the end: it ends on the smallest chunk
+        assert sizes[-1] == 1
 
 
-def test_windows_are_read_from_the_input_only_when_asked_for():
+def test_the_end_of_a_run_is_cut_by_guided_self_scheduling():
+    """Each chunk at the end is the remaining calls' share per worker, between an eighth of
+    ``chunk_size`` and ``chunk_size``: 4,000 calls on two workers, as the benchmark sends them."""
+    windows = list(_windows(iter(range(4000)), 256, 4, 2))
+    assert [[len(chunk) for chunk in window] for window in windows] == [
+        [256, 256, 256, 256],
+        [256, 256, 256, 256],
+        [256, 256, 256, 256, 256, 256, 208, 104, 52, 32, 20],
+    ]
+    assert [len(c) for c in next(_windows(iter(range(30)), 256, 4, 2))] == [15, 8, 7]
+
+
+def test_windows_are_read_from_the_input_one_window_ahead_and_no_further():
     read = []
 
     def entries():
@@ -153,10 +165,12 @@ def test_windows_are_read_from_the_input_only_when_asked_for():
             read.append(i)
             yield i
 
-    windows = _windows(entries(), 5, 2)
+    windows = _windows(entries(), 5, 2, 1)
     assert read == []
     next(windows)
-    assert len(read) == 10
+    assert len(read) == 20  # the window sent and the one after it, to see the end coming
+    next(windows)
+    assert len(read) == 30
 
 
 def test_two_processes_give_the_serial_results_in_input_order(scorer):
