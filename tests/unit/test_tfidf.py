@@ -85,3 +85,24 @@ def test_same_matrix_on_any_text(docs):
         reference = TfidfVectorizer(**params).fit(VOCABULARY_TEXT)
         cached = CachedTfidfVectorizer(**params).fit(VOCABULARY_TEXT)
         assert_same(reference.transform(docs), cached.transform(docs))
+
+
+@pytest.mark.parametrize("n_features", [7, 2**30], ids=["32-bit keys", "64-bit keys"])
+def test_counts_match_scipy_whatever_the_width_of_the_keys(n_features):
+    """Counting builds (row, id) keys 32 bits wide when they fit and 64 bits when not: the
+    matrix is scipy's own COO → CSR result either way, empty rows included."""
+    import numpy as np
+    import scipy.sparse as sp
+
+    rng = np.random.default_rng(7)
+    lengths = [0, 5, 1, 0, 12, 3, 0]
+    ids = rng.integers(0, min(n_features, 6), size=sum(lengths)).tolist()
+    ids[0] = n_features - 1  # the highest id there is
+    rows = np.repeat(np.arange(len(lengths)), lengths)
+    expected = sp.csr_array(
+        sp.coo_array((np.ones(len(ids)), (rows, ids)), shape=(len(lengths), n_features))
+    )
+    expected.sum_duplicates()
+    actual = tfidf._count_matrix(ids, lengths, n_features, np.float64)
+    assert_same(expected, actual)
+    assert (expected.indptr == actual.indptr).all() and (expected.data == actual.data).all()
