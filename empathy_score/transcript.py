@@ -195,15 +195,35 @@ class Turn:
             raise TypeError(f"text must be a string, got {type(self.text).__name__}")
 
 
+class _MetaPickles:
+    """Pickling (and copying) for a frozen dataclass whose ``meta`` is a read-only view.
+
+    Pickle cannot take a ``MappingProxyType``: the view travels as a plain dict and is a view
+    again on arrival, so that transcripts and verdicts can be sent to other processes (a pool,
+    a Dask cluster) and stored as they are.
+    """
+
+    __slots__ = ()
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = self.__dict__.copy()
+        state["meta"] = dict(state["meta"])
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        state["meta"] = MappingProxyType(state["meta"])
+        self.__dict__.update(state)
+
+
 @dataclass(frozen=True)
-class Transcript:
+class Transcript(_MetaPickles):
     """One call: its id, its turns in order, and metadata.
 
     Instances are immutable so that a transcript can be shared between pipeline stages and
     threads without defensive copies: ``turns`` is stored as a tuple and ``meta`` as a read-only
     view of a deep copy, so neither later changes to the caller's objects nor code holding the
     transcript can alter it. Use ``dict(transcript.meta)`` for a mutable (e.g. JSON-dumpable)
-    copy.
+    copy. Transcripts can be pickled and copied.
 
     Parameters
     ----------

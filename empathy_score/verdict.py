@@ -18,7 +18,7 @@ from typing import Any
 
 from spacy.tokens import Doc
 
-from .transcript import AGENT, CUSTOMER, Transcript
+from .transcript import AGENT, CUSTOMER, Transcript, _MetaPickles
 
 __all__ = ["ERROR", "OK", "CallVerdict", "Evidence", "decide", "verdict_from_evidence"]
 
@@ -50,11 +50,11 @@ class Evidence:
 
 
 @dataclass(frozen=True)
-class CallVerdict:
+class CallVerdict(_MetaPickles):
     """The verdict on one call. A call with no opportunity is *not applicable*, not a failure.
 
     ``status`` is ``"ok"`` for a scored call and ``"error"`` for one that could not be read or
-    scored (``error`` then says why, naming the file and line).
+    scored (``error`` then says why, naming the file and line). Verdicts can be pickled.
     """
 
     id: str

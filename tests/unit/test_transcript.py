@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import contextlib
+import copy
 import dataclasses
 import json
 import os
+import pickle
 import warnings
 from pathlib import Path
 
@@ -421,3 +423,22 @@ def test_files_are_read_one_at_a_time(tmp_path):
 def test_invalid_aliases_are_rejected_before_iterating():
     with pytest.raises(ValueError, match="must be 'agent' or 'customer'"):
         iter_transcripts(DATA, aliases={"teamleider": "manager"})
+
+
+@pytest.mark.parametrize(
+    "clone", [lambda t: pickle.loads(pickle.dumps(t)), copy.deepcopy, copy.copy]
+)
+def test_a_transcript_pickles_and_copies_with_its_metadata_read_only(clone):
+    """For a process pool or a Dask cluster of the user's own: the read-only metadata view
+    used to make pickling fail ("cannot pickle 'mappingproxy' object")."""
+    call = parse_text(
+        "Klant: Onze hond is aangereden.\nAgent: Wat erg! Mag ik uw polisnummer?",
+        id="hond",
+        meta={"team": "Schade", "tags": ["dier", {"ernst": 2}]},
+        source="gesprekken/hond.txt",
+    )
+    twin = clone(call)
+    assert twin == call and twin.meta == call.meta
+    assert twin.turns[1].text == "Wat erg! Mag ik uw polisnummer?"
+    with pytest.raises(TypeError):
+        twin.meta["team"] = "Anders"

@@ -7,6 +7,8 @@ requests in the same turn are ordered by character offset.
 
 from __future__ import annotations
 
+import pickle
+
 import pytest
 import spacy
 
@@ -281,3 +283,17 @@ def test_an_error_verdict_says_why_it_was_not_scored():
     assert not v.ok
     assert v.reason() == "Not scored: kapot.txt:3: geen sprekers"
     assert v.to_dict()["status"] == "error"
+
+
+def test_a_verdict_pickles_with_its_evidence_and_read_only_metadata():
+    transcript, docs = analysed(
+        DISTRESS,
+        (AGENT, "Wat is uw polisnummer?", {"data_request": [("polisnummer", "policy_number")]}),
+    )
+    transcript = Transcript(id="call", turns=transcript.turns, meta={"team": "Schade"})
+    verdict = decide(transcript, docs)
+    back = pickle.loads(pickle.dumps(verdict))
+    assert back == verdict and back.straight_to_data
+    assert back.opportunities[0].text == "aangereden" and back.meta["team"] == "Schade"
+    with pytest.raises(TypeError):
+        back.meta["team"] = "Anders"
