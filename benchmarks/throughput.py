@@ -287,6 +287,24 @@ def where_time_goes(
         )
 
 
+def round_by_round(times: dict[str, list[float]]) -> None:
+    """Each round's own speed-up (its one-process time over its parallel time).
+
+    The speed-ups above divide the best one-process round by the best parallel round, which
+    may come from different rounds; on a machine whose speed drifts by several percent
+    within a minute, the spread of the paired ratios shows how far to trust either.
+    """
+    print("\nspeed-up round by round (one process / parallel, in the same round)")
+    for name, label in (("loky", "loky"), ("at_once", "all at once"), ("dask", "Dask")):
+        if name not in times:
+            continue
+        ratios = sorted(one / other for one, other in zip(times["one"], times[name], strict=True))
+        print(
+            f"  {label:<14} median {statistics.median(ratios):.2f}x   "
+            f"rounds {', '.join(f'{r:.2f}' for r in ratios)}"
+        )
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--calls", type=int, default=4000, help="calls per timing (default 4000)")
@@ -476,6 +494,7 @@ def main(argv: list[str] | None = None) -> int:
         tokens,
         f"{ratio_verbatim:.3f}x tokenizer (warm cache)",
     )
+    round_by_round(times)
     if clock.me is not None:
         where_time_goes(times, cpu, cores, dask_idle)
     if args.profile:
