@@ -542,6 +542,7 @@ class ContextFilter:
         item, so the span is not widened to it.
         """
         order = sorted(range(len(spans)), key=lambda i: (spans[i].start, spans[i].end))
+        sharing = [t for t in triggers if t[0].effect == "share"]
         ends_in_cue: dict[int, frozenset[str]] = {}  # item -> rules whose cue ends its list
         for pos in range(len(order) - 1, -1, -1):
             i = order[pos]
@@ -551,7 +552,7 @@ class ContextFilter:
             applicable = self._rules_for(span.id_)[0]
             cues = self._cues_after(span, applicable, triggers, terminators)
             nxt = next((j for j in order[pos + 1 :] if spans[j].start >= span.end), None)
-            if nxt in ends_in_cue and self._listed(span, spans[nxt], applicable, triggers):
+            if nxt in ends_in_cue and self._listed(span, spans[nxt], applicable, sharing):
                 cues |= ends_in_cue[nxt] & applicable
             ends_in_cue[i] = cues
             if cues and isinstance(verdict, str):
@@ -562,18 +563,15 @@ class ContextFilter:
         span: Span,
         nxt: Span,
         applicable: frozenset[str],
-        triggers: list[tuple[ContextRule, int, int]],
+        sharing: list[tuple[ContextRule, int, int]],
     ) -> bool:
-        """Whether ``nxt`` follows ``span`` as the next item of a list (see :meth:`_share`)."""
+        """Whether ``nxt`` follows ``span`` as the next item of a list (see :meth:`_share`);
+        ``sharing`` are the turn's ``share`` triggers."""
         gap = range(span.end, nxt.start)
-        sharing = [
-            (rule, start, end)
-            for rule, start, end in triggers
-            if rule.effect == "share" and rule.id in applicable
-        ]
-        if not any(len(gap) <= rule.window for rule, _, _ in sharing):
+        mine = [(rule, start, end) for rule, start, end in sharing if rule.id in applicable]
+        if not any(len(gap) <= rule.window for rule, _, _ in mine):
             return False
-        return {t for _, start, end in sharing for t in range(start, end)}.issuperset(gap)
+        return {t for _, start, end in mine for t in range(start, end)}.issuperset(gap)
 
     def _cues_after(
         self,
