@@ -389,6 +389,7 @@ def main(argv: list[str] | None = None) -> int:
     # (memory-bound work more than pure computation) changes from round to round on a shared
     # machine, which the CPU-seconds printed below show.
     configurations["at_once"] = lambda calls: at_once(pooled, calls, chunk, cores)
+    clock = CpuClock()
     with ExitStack() as stack:
         dask_start = dask_idle = None
         if not args.no_dask:
@@ -416,11 +417,10 @@ def main(argv: list[str] | None = None) -> int:
                 on_dask(base)
                 dask_start = time.perf_counter() - start
                 configurations["dask"] = on_dask
-                idle_clock = CpuClock()
-                if idle_clock.me is not None:  # what the cluster costs while it waits
-                    before = idle_clock.read()
+                if clock.me is not None:  # what the cluster costs while it waits
+                    before = clock.read()
                     time.sleep(2.0)
-                    dask_idle = sum(CpuClock.used(before, idle_clock.read())) / 2.0
+                    dask_idle = sum(clock.used(before, clock.read())) / 2.0
 
         # Rounds: in each, every configuration scores the same fresh copy once, one after the
         # other, so that a ratio compares runs taken side by side, not minutes apart on a
@@ -429,7 +429,6 @@ def main(argv: list[str] | None = None) -> int:
         # seen the copy).
         times: dict[str, list[float]] = {name: [] for name in configurations}
         cpu: dict[str, list[tuple[float, float]]] = {name: [] for name in configurations}
-        clock = CpuClock()
         for r, calls in enumerate(runs):
             for name, run in configurations.items():
                 item = calls
