@@ -18,7 +18,14 @@ from typing import Any
 from .errors import TranscriptError
 from .transcript import Transcript, iter_transcripts
 
-__all__ = ["SPLITS", "GoldCall", "corpus_fingerprint", "load_corpus", "split_of"]
+__all__ = [
+    "SPLITS",
+    "GoldCall",
+    "corpus_fingerprint",
+    "gold_problems",
+    "load_corpus",
+    "split_of",
+]
 
 SPLITS = ("train", "dev", "test")
 #: Percent of calls (by id hash) in train and dev; the rest is test.
@@ -117,3 +124,58 @@ def iter_gold_markers(gold: Mapping[str, Any]) -> Iterator[tuple[int, str]]:
     """(turn, category) of every gold marker."""
     for marker in gold.get("markers", []):
         yield int(marker["turn"]), str(marker["category"])
+
+
+def gold_problems(call: GoldCall) -> list[str]:
+    """Where a gold record breaks the annotation guide's own rules (empty: consistent).
+
+    The evidence must quote its turn verbatim, agent evidence must sit in agent turns and
+    opportunities in customer turns, and every call-level label must follow from the evidence
+    by the guide's definitions (``corpora/README.md``), so that a writer's labels and the
+    library's verdict logic can never disagree about what a label means.
+    """
+    turns, gold = call.transcript.turns, call.gold
+    problems: list[str] = []
+    where: dict[str, list[tuple[int, int]]] = {}
+    for key, speaker in (
+        ("opportunities", "customer"),
+        ("data_requests", "agent"),
+        ("markers", "agent"),
+    ):
+        where[key] = []
+        for item in gold.get(key, []):
+            turn = item.get("turn")
+            if not isinstance(turn, int) or not 0 <= turn < len(turns):
+                problems.append(f"{key}: turn {turn!r} is not a turn of the call")
+                continue
+            start = turns[turn].text.find(str(item.get("text", "")))
+            if not item.get("text") or start < 0:
+                problems.append(f"{key}: {item.get('text')!r} is not a substring of turn {turn}")
+                continue
+            if turns[turn].speaker != speaker:
+                problems.append(f"{key}: turn {turn} is not a {speaker} turn")
+            where[key].append((turn, start))
+    requests = sorted(where["data_requests"])
+    first = requests[0] if requests else None
+    markers = where["markers"]
+    if first is None:
+        opportunity = bool(where["opportunities"])
+        before = bool(markers)
+    else:
+        opportunity = any(t < first[0] for t, _ in where["opportunities"])
+        before = any(m < first for m in markers)
+    derived = {
+        "opportunity": opportunity,
+        "first_data_request_turn": first[0] if first else None,
+        "data_fields": sorted({str(r.get("field")) for r in gold.get("data_requests", [])}),
+        "empathy_shown": bool(markers),
+        "empathy_before_data": before,
+        "straight_to_data": opportunity and first is not None and not before,
+    }
+    for key, value in derived.items():
+        given = gold.get(key)
+        if key == "data_fields" and isinstance(given, list):
+            given = sorted(given)
+        if given != value:
+            problems.append(f"{key} is {given!r}, but the evidence says {value!r}")
+    return problems
