@@ -223,6 +223,35 @@ class Normalizer:
         return self
 
 
+LEMMATIZER = "empathy_score_lemmatizer"
+
+
+def _with_lemmas(pattern: dict[str, Any], lemma_of: Callable[[str], str]) -> dict[str, Any]:
+    """A token pattern with its ``LEMMA`` values lemmatized (other patterns unchanged)."""
+    if isinstance(pattern["pattern"], str):
+        return pattern
+
+    def forms(word: str) -> list[str]:
+        # the word as written and its lemma: a lookup lemmatizer need not map a lemma to itself
+        return list(dict.fromkeys((word.lower(), lemma_of(word.lower()))))
+
+    def fix(value: Any) -> Any:
+        if isinstance(value, str):
+            return {"IN": forms(value)}
+        if isinstance(value, dict):
+            return {
+                k: [f for v in vs for f in forms(v)] if k in ("IN", "NOT_IN") else vs
+                for k, vs in value.items()
+            }
+        return value
+
+    tokens = [
+        {k: fix(v) if k == "LEMMA" else v for k, v in token.items()}
+        for token in pattern["pattern"]
+    ]
+    return {**pattern, "pattern": tokens}
+
+
 @Language.factory(
     "empathy_score_ruler",
     default_config={
@@ -299,7 +328,15 @@ class EmpathyRuler(SpanRuler):
             self.add_patterns(read_patterns(family))
 
     def add_patterns(self, patterns: list[dict[str, Any]]) -> None:
-        """Add patterns (spaCy's shape); phrases are tokenized alone, not run through the pipe."""
+        """Add patterns (spaCy's shape); phrases are tokenized alone, not run through the pipe.
+
+        ``LEMMA`` values of token patterns may be written in any form ("lekt", "oorpijn"):
+        they are turned into the lemmas the pipeline's lemmatizer gives, so that a pattern
+        and the text it should match are read the same way.
+        """
+        if LEMMATIZER in self.nlp.pipe_names:
+            lemma_of = self.nlp.get_pipe(LEMMATIZER).lemma_of
+            patterns = [_with_lemmas(p, lemma_of) for p in patterns]
         with self.nlp.select_pipes(enable=[]):
             super().add_patterns(patterns)
 

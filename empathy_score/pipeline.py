@@ -3,9 +3,10 @@
 The component order is decided here and nowhere else:
 
 1. ``empathy_score_normalizer`` – ASR fillers, stutters, Flemish and spoken forms;
-2. ``empathy_score_empathy`` / ``empathy_score_data_request`` / ``empathy_score_opportunity`` –
+2. ``empathy_score_lemmatizer`` – lemmas of the customer's words, compounds by their head;
+3. ``empathy_score_empathy`` / ``empathy_score_data_request`` / ``empathy_score_opportunity`` –
    one :class:`~empathy_score.components.EmpathyRuler` per rule family;
-3. ``empathy_score_context`` – negation, reproach, confirmation and request cues.
+4. ``empathy_score_context`` – negation, reproach, confirmation and request cues.
 
 No pretrained model is needed or downloaded.
 """
@@ -18,13 +19,14 @@ from pathlib import Path
 import spacy
 from spacy.language import Language
 
-from . import components  # noqa: F401  (registers the factories when not installed)
+from . import components, lemmatizer  # noqa: F401  (register the factories when not installed)
 from .rules import FAMILIES
 
 __all__ = ["PIPE_NAMES", "load_nlp"]
 
 PIPE_NAMES: tuple[str, ...] = (
     "empathy_score_normalizer",
+    "empathy_score_lemmatizer",
     *(f"empathy_score_{family}" for family in FAMILIES),
     "empathy_score_context",
 )
@@ -53,6 +55,7 @@ def load_nlp(
     """
     nlp = spacy.blank("nl")
     nlp.add_pipe("empathy_score_normalizer")
+    nlp.add_pipe("empathy_score_lemmatizer")
     for family in FAMILIES:
         ruler = nlp.add_pipe(
             "empathy_score_ruler", name=f"empathy_score_{family}", config={"family": family}
