@@ -74,6 +74,9 @@ LABELS: Mapping[str, frozenset[str]] = {
             "anger",
             "frustration",
             "worry",
+            "loss",  # a lost card, wallet, keys or phone
+            "money",  # cannot pay, overdrawn, double debits, fines
+            "waiting",  # waiting long, calling again and again
             "distress",  # a learned detection whose type is not known
         }
     ),

@@ -88,6 +88,9 @@ OPPORTUNITY_REPLIES: Mapping[str | None, tuple[tuple[str, str], ...]] = MappingP
             ("acknowledge_feelings", "Ik kan me voorstellen dat u zich zorgen maakt…"),
             ("ask_wellbeing", "Gaat het een beetje met u?"),
         ),
+        "loss": (("acknowledge_feelings", "Wat vervelend voor u…"),),
+        "money": (("acknowledge_feelings", "Wat naar om te horen…"),),
+        "waiting": (("acknowledge_feelings", "Begrijpelijk dat u het zat bent…"),),
     }
 )
 """What to say first, by the kind of distress the customer voiced (``None``: none found)."""
