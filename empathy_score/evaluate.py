@@ -16,7 +16,7 @@ from .corpus import GoldCall, iter_gold_markers
 from .rules import LABELS
 from .verdict import CallVerdict
 
-__all__ = ["DECISIONS", "Counts", "evaluate", "format_report"]
+__all__ = ["DECISIONS", "Counts", "evaluate", "format_report", "situation_of", "situations"]
 
 DECISIONS = ("straight_to_data", "opportunity", "empathy_before_data")
 
@@ -70,6 +70,64 @@ class Counts:
         }
 
 
+def situations() -> dict[str, dict[str, Any]]:
+    """The distress situations of the annotation guide, from ``patterns/situations.json``."""
+    import json
+    from importlib import resources
+
+    data = resources.files("empathy_score.patterns").joinpath("situations.json")
+    return {k: v for k, v in json.loads(data.read_text(encoding="utf-8")).items() if k[0] != "_"}
+
+
+def situation_of(category: str) -> str:
+    """The situation an opportunity category belongs to (``"other"`` for none)."""
+    for name, situation in situations().items():
+        if category in situation["categories"]:
+            return name
+    return "other"
+
+
+def _overlap(a: tuple[int, int], b: tuple[int, int]) -> bool:
+    return a[0] < b[1] and b[0] < a[1]
+
+
+def _by_situation(pairs: Sequence[tuple[GoldCall, CallVerdict]]) -> dict[str, Any]:
+    """Opportunity sentences found, per situation of the guide.
+
+    Recall: a gold opportunity (with its ``situation``) counts as found when a detected one
+    overlaps it in the same turn. Precision: a detected opportunity, put in the situation of
+    its category, is right when it overlaps any gold opportunity in its turn.
+    """
+    found: dict[str, Counts] = {}
+    for call, verdict in pairs:
+        gold = []
+        for item in call.gold.get("opportunities", []):
+            start = call.transcript.turns[item["turn"]].text.find(item["text"])
+            gold.append((item["turn"], (start, start + len(item["text"])), item.get("situation")))
+        detected = [
+            (o.turn, (o.start, o.end), situation_of(o.label)) for o in verdict.opportunities
+        ]
+        for turn, span, situation in gold:
+            hit = any(t == turn and _overlap(span, s) for t, s, _ in detected)
+            found.setdefault(situation or "unlabelled", Counts()).add(hit, True)
+        for turn, span, situation in detected:
+            right = any(t == turn and _overlap(span, s) for t, s, _ in gold)
+            counts = found.setdefault(situation, Counts())
+            if not right:
+                counts.fp += 1
+    return {name: found[name].to_dict() for name in sorted(found)}
+
+
+def _auc(pairs: Sequence[tuple[GoldCall, CallVerdict]]) -> float | None:
+    """ROC AUC of ``straight_to_data_probability`` against gold (None without both classes)."""
+    scored = [(v.straight_to_data_probability, bool(c.gold["straight_to_data"])) for c, v in pairs]
+    if any(p is None for p, _ in scored) or len({y for _, y in scored}) < 2:
+        return None
+    from sklearn.metrics import roc_auc_score
+
+    return round(float(roc_auc_score([y for _, y in scored], [p for p, _ in scored])), 4)
+
+
 def _score(pairs: Sequence[tuple[GoldCall, CallVerdict]]) -> dict[str, Any]:
     decisions = {name: Counts() for name in DECISIONS}
     markers = {cat: Counts() for cat in sorted(LABELS["empathy"])}
@@ -93,6 +151,8 @@ def _score(pairs: Sequence[tuple[GoldCall, CallVerdict]]) -> dict[str, Any]:
         "markers": markers_all.to_dict(),
         "markers_by_category": {cat: c.to_dict() for cat, c in markers.items()},
         "data_fields": fields.to_dict(),
+        "opportunity_by_situation": _by_situation(pairs),
+        "straight_to_data_auc": _auc(pairs),
     }
 
 
@@ -144,6 +204,27 @@ def format_report(report: Mapping[str, Any]) -> str:
     for style in styles:
         block(f"style: {style}", lambda s, style=style: s["by_style"].get(style))
     rows.append("")
+    rows.append("opportunity sentences per situation (recall over gold, precision over found)")
+    names = sorted({k for s in systems.values() for k in s["overall"]["opportunity_by_situation"]})
+    rows.append(f"  {'situation':<28}" + "".join(f"{name:>22}" for name in systems))
+    for situation in names:
+        cells = []
+        for s in systems.values():
+            m = s["overall"]["opportunity_by_situation"].get(situation)
+            gold = m["tp"] + m["fn"] if m else 0
+            cells.append(
+                f"{m['precision']:>10.3f}{m['recall']:>6.3f}{gold:>6d}" if m else f"{'-':>22}"
+            )
+        rows.append(f"  {situation:<28}" + "".join(cells))
+    rows.append("  (columns: precision, recall, gold sentences)")
+    rows.append("")
+    aucs = [
+        f"{name} {s['overall']['straight_to_data_auc']:.3f}"
+        for name, s in systems.items()
+        if s["overall"]["straight_to_data_auc"] is not None
+    ]
+    if aucs:
+        rows.append("straight_to_data_probability ROC AUC: " + ", ".join(aucs))
     rows.append("confusion (straight_to_data): tp fp fn tn")
     for name, s in systems.items():
         c = s["overall"]["straight_to_data"]
@@ -160,7 +241,7 @@ def evaluate_systems(calls: Sequence[GoldCall], model_path: str | None = None) -
     """
     from .errors import ModelError
     from .features import call_record
-    from .model import apply_probability, load_model
+    from .model import load_model
     from .scorer import EmpathyScorer
 
     transcripts = [c.transcript for c in calls]
@@ -178,7 +259,7 @@ def evaluate_systems(calls: Sequence[GoldCall], model_path: str | None = None) -
             records = [call_record(v, c.transcript) for v, c in zip(rules, calls, strict=True)]
             text_p = text_view.predict_proba(records)[:, 1]
             systems["classifier"] = [
-                apply_probability(v, float(p)) for v, p in zip(rules, text_p, strict=True)
+                _decided_by_text(v, float(p)) for v, p in zip(rules, text_p, strict=True)
             ]
         combined = EmpathyScorer(nlp=rules_scorer.nlp, model=model)
         systems["combined"] = list(combined.score_many(transcripts))
@@ -186,6 +267,23 @@ def evaluate_systems(calls: Sequence[GoldCall], model_path: str | None = None) -
     if note:
         report["note"] = note
     return report
+
+
+def _decided_by_text(verdict: CallVerdict, probability: float) -> CallVerdict:
+    """The "classifier only" comparison system: the text probability alone decides at 0.5.
+
+    Only for comparing systems in this report; shipped verdicts follow their evidence.
+    """
+    from dataclasses import replace
+
+    flagged = verdict.first_data_request_turn is not None and probability >= 0.5
+    return replace(
+        verdict,
+        straight_to_data=flagged,
+        straight_to_data_probability=probability,
+        opportunity=verdict.opportunity or flagged,
+        empathy_before_data=verdict.empathy_before_data and not flagged,
+    )
 
 
 def agreement(calls: Sequence[GoldCall], second: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:

@@ -13,7 +13,7 @@ from .components import set_speaker
 from .detectors import FieldCandidates, field_candidates
 from .errors import EmpathyScoreError, TranscriptError
 from .features import call_record
-from .model import StraightToDataModel, apply_probability
+from .model import StraightToDataModel, with_probability
 from .seen import SeenIds
 from .transcript import (
     Transcript,
@@ -96,7 +96,9 @@ class EmpathyScorer:
         return self._model
 
     def _verdicts(self, transcripts: list[Transcript]) -> list[CallVerdict]:
-        """Verdicts for a chunk of calls: rules, then the model's detectors and probability.
+        """Verdicts for a chunk of calls: rules, the model's detectors' evidence, its probability.
+
+        Decisions follow the evidence; the probability only ranks (see ``with_probability``).
 
         Each step runs once for the whole chunk, not once per call.
         """
@@ -109,10 +111,7 @@ class EmpathyScorer:
         )
         records = [call_record(v, t) for v, t in zip(verdicts, transcripts, strict=True)]
         probabilities = classifier.predict_proba(records)
-        return [
-            apply_probability(v, p, flag_at=classifier.flag_at, clear_below=classifier.clear_below)
-            for v, p in zip(verdicts, probabilities, strict=True)
-        ]
+        return [with_probability(v, p) for v, p in zip(verdicts, probabilities, strict=True)]
 
     def _rule_pass(
         self, transcripts: list[Transcript]
