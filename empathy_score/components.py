@@ -27,7 +27,7 @@ from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
-from spacy.attrs import NORM
+from spacy.attrs import LEMMA, LOWER, NORM, ORTH
 from spacy.language import Language
 from spacy.matcher import Matcher, PhraseMatcher
 from spacy.pipeline import SpanRuler
@@ -246,10 +246,34 @@ def _with_lemmas(pattern: dict[str, Any], lemma_of: Callable[[str], str]) -> dic
         return value
 
     tokens = [
-        {k: fix(v) if k == "LEMMA" else v for k, v in token.items()}
-        for token in pattern["pattern"]
+        {k: fix(v) if k == "LEMMA" else v for k, v in token.items()} for token in pattern["pattern"]
     ]
     return {**pattern, "pattern": tokens}
+
+
+_ANCHOR_ATTRS = {"LEMMA": LEMMA, "LOWER": LOWER, "NORM": NORM, "ORTH": ORTH}
+
+
+def _anchors(pattern: list[dict[str, Any]]) -> list[tuple[int, list[str]]]:
+    """The tokens every match of the pattern must contain: (attribute, the values it may have).
+
+    Each token that is neither optional nor repeated and names only its words (``LEMMA``,
+    ``LOWER``, ``NORM`` or ``ORTH``, as a string or an ``IN`` list).
+    """
+    found = []
+    for token in pattern:
+        if token.get("OP", "1") not in ("1", "+") or len(token) != 1 + ("OP" in token):
+            continue
+        for key, attr in _ANCHOR_ATTRS.items():
+            value = token.get(key)
+            if isinstance(value, str):
+                values = [value]
+            elif isinstance(value, dict) and set(value) == {"IN"}:
+                values = list(value["IN"])
+            else:
+                continue
+            found.append((attr, [v.lower() for v in values] if key == "LOWER" else values))
+    return found
 
 
 @Language.factory(
@@ -339,6 +363,44 @@ class EmpathyRuler(SpanRuler):
             patterns = [_with_lemmas(p, lemma_of) for p in patterns]
         with self.nlp.select_pipes(enable=[]):
             super().add_patterns(patterns)
+        strings = self.nlp.vocab.strings
+        for pattern in patterns:
+            if not isinstance(pattern["pattern"], list):
+                continue
+            # the key SpanRuler gives the pattern, so that its label and id map apply
+            key = strings.add(repr((pattern["label"], pattern.get("id", ""))))
+            anchors = [
+                (attr, frozenset(strings.add(v) for v in values))
+                for attr, values in _anchors(pattern["pattern"])
+            ]
+            if len(pattern["pattern"]) == 1 and len(anchors) == 1:  # one word from a list
+                attr, values = anchors[0]
+                for value in values:
+                    self._words.setdefault(attr, {}).setdefault(value, []).append(key)
+                continue
+            matcher = Matcher(self.nlp.vocab, validate=self.validate)
+            matcher.add(key, [pattern["pattern"]])
+            self._token_matchers.append((tuple(anchors), matcher))
+        self._attrs = sorted({*self._words, *(a for n, _ in self._token_matchers for a, _ in n)})
+        self._word_values = frozenset(v for words in self._words.values() for v in words)
+        self._anchor_values = frozenset(
+            v for n, _ in self._token_matchers for _, vs in n for v in vs
+        )
+        if any(not needs for needs, _ in self._token_matchers):
+            self._anchor_values = None  # a pattern that needs no word: always run
+
+    def clear(self) -> None:
+        super().clear()
+        #: Token patterns are matched here, not by SpanRuler's one Matcher, whose set
+        #: predicates cost a Python call per token and pattern on every turn. A pattern of one
+        #: word from a list is a dictionary lookup per token (attribute -> value -> keys);
+        #: every other pattern has a Matcher of its own, run only on turns that hold the words
+        #: each of its matches needs (attribute, the values one of which it has).
+        self._words: dict[int, dict[int, list[int]]] = {}
+        self._token_matchers: list[tuple[tuple[tuple[int, frozenset[int]], ...], Matcher]] = []
+        self._attrs: list[int] = []
+        self._word_values: frozenset[int] = frozenset()
+        self._anchor_values: frozenset[int] | None = frozenset()
 
     def add_pattern_file(self, path: str | Path) -> None:
         """Add a user's own pattern file for this family (validated, slots expanded).
@@ -356,6 +418,27 @@ class EmpathyRuler(SpanRuler):
             return doc
         return super().__call__(doc)
 
+    def _token_matches(self, doc: Doc) -> list[tuple[int, int, int]]:
+        if not len(doc):
+            return []
+        array = doc.to_array(self._attrs)
+        # every value of every attribute in one set: a superset test, settled per attribute
+        # below, that lets most turns (which hold none of the words) through in microseconds
+        present = set(array.ravel().tolist())
+        found: list[tuple[int, int, int]] = []
+        if not self._word_values.isdisjoint(present):
+            for column, attr in enumerate(self._attrs):
+                words = self._words.get(attr)
+                if words:
+                    for i, value in enumerate(array[:, column].tolist()):
+                        for key in words.get(value, ()):
+                            found.append((key, i, i + 1))
+        if self._anchor_values is None or not self._anchor_values.isdisjoint(present):
+            for needs, matcher in self._token_matchers:
+                if all(not wanted.isdisjoint(present) for _, wanted in needs):
+                    found.extend(matcher(doc))
+        return found
+
     def match(self, doc: Doc) -> list[Span]:
         """The matches as spans, as :meth:`SpanRuler.match` gives them, at a fraction of its cost.
 
@@ -364,8 +447,8 @@ class EmpathyRuler(SpanRuler):
         """
         self._require_patterns()
         matches = list(self.phrase_matcher(doc))
-        if len(self.matcher):
-            matches.extend(self.matcher(doc))
+        if self._attrs or self._token_matchers:
+            matches.extend(self._token_matches(doc))
         labels = self._match_label_id_map
         return sorted(
             {

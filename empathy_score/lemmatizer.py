@@ -93,15 +93,19 @@ class Lemmatizer:
         self.source = source
         self.roles = tuple(roles)
         self.compound_heads = sorted({h.lower() for h in compound_heads}, key=len, reverse=True)
+        self._heads = tuple(self.compound_heads)
         self._strings = nlp.vocab.strings
         self._lookup = lookup_table(source)
         self._cache: dict[int, int] = {}
 
     def lemma_of(self, word: str) -> str:
         """The lemma the patterns see for one lower-case word (itself when none is known)."""
-        for head in self.compound_heads:
-            if word.endswith(head) and len(word) - len(head) >= MIN_MODIFIER:
-                return self._lookup(head) or head
+        if not word.replace("-", "").isalpha():  # numbers, codes, plates: nothing to look up
+            return word
+        if word.endswith(self._heads):  # one C-level test for all heads, then which one
+            for head in self.compound_heads:
+                if word.endswith(head) and len(word) - len(head) >= MIN_MODIFIER:
+                    return self._lookup(head) or head
         return self._lookup(word) or word
 
     def __call__(self, doc: Doc) -> Doc:
