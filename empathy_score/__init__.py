@@ -33,12 +33,14 @@ _LAZY = {
     "parse_text": ".transcript",
     "CallVerdict": ".verdict",
     "Evidence": ".verdict",
+    "verdicts_to_frame": ".table",
 }
 
 if TYPE_CHECKING:
     from .pipeline import load_nlp
     from .report import EmpathyReport, summarize
     from .scorer import EmpathyScorer
+    from .table import verdicts_to_frame
     from .transcript import Transcript, Turn, iter_transcripts, load_transcript, parse_text
     from .verdict import CallVerdict, Evidence
 
@@ -70,4 +72,5 @@ __all__ = [
     "load_transcript",
     "parse_text",
     "summarize",
+    "verdicts_to_frame",
 ]

@@ -24,6 +24,8 @@ from typing import TextIO
 
 from . import __version__
 from .errors import EmpathyScoreError
+from .table import COLUMNS
+from .table import row as _csv_row
 from .verdict import CallVerdict, Evidence
 
 EXIT_OK = 0
@@ -31,32 +33,7 @@ EXIT_INPUT_ERRORS = 1
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130  # Ctrl-C, as shells report it
 
-CSV_COLUMNS = (
-    "id",
-    "source",
-    "status",
-    "error",
-    "opportunity",
-    "empathy_shown",
-    "empathy_before_data",
-    "straight_to_data",
-    "straight_to_data_probability",
-    "first_data_request_turn",
-    "data_fields",
-    "markers",
-    "data_requests",
-    "opportunities",
-)
-
-
-def _csv_row(verdict: CallVerdict) -> dict[str, object]:
-    record = verdict.to_dict()
-    row: dict[str, object] = {k: record[k] for k in CSV_COLUMNS[:10]}
-    row["data_fields"] = ";".join(verdict.data_fields)
-    row["markers"] = ";".join(f"{m.turn}:{m.label}" for m in verdict.markers)
-    row["data_requests"] = ";".join(f"{r.turn}:{r.label}" for r in verdict.data_requests)
-    row["opportunities"] = ";".join(f"{o.turn}:{o.label}" for o in verdict.opportunities)
-    return row
+CSV_COLUMNS = COLUMNS
 
 
 class _Writer:
@@ -119,6 +96,36 @@ def _redacted(verdict: CallVerdict) -> CallVerdict:
     )
 
 
+def _model_choice(args: argparse.Namespace) -> str | None:
+    """What ``--model PATH`` / ``--no-model`` ask for, as ``EmpathyScorer(model=...)`` takes it."""
+    if getattr(args, "no_model", False):
+        return None
+    return getattr(args, "model", None) or "default"
+
+
+def _scorer(args: argparse.Namespace):
+    """The command's scorer, its model loaded now: a missing or tampered model file is the
+    command's mistake (one line, exit 2), not an error record on every call."""
+    from .scorer import EmpathyScorer
+
+    scorer = EmpathyScorer(
+        model=_model_choice(args),
+        aliases=_aliases(getattr(args, "alias", None)),
+        agent_speaker=getattr(args, "agent_speaker", None),
+    )
+    _ = scorer.classifier  # raises ModelError naming the file
+    return scorer
+
+
+def _existing(paths: Sequence[str], command: str) -> None:
+    """Refuse paths that do not exist, naming them, before any work is done."""
+    missing = [p for p in paths if not os.path.lexists(p)]
+    if missing:
+        raise EmpathyScoreError(
+            f"{command}: no such file or folder: {', '.join(repr(p) for p in missing)}"
+        )
+
+
 def _check_score_options(args: argparse.Namespace) -> None:
     if args.resume and not args.out:
         raise EmpathyScoreError("--resume needs --out FILE: the output of the run to continue")
@@ -134,10 +141,9 @@ def cmd_score(args: argparse.Namespace) -> int:
     from .longlived import freeze_once
     from .progress import ProgressBar
     from .resume import PreviousRun, read_previous, skip_done
-    from .scorer import EmpathyScorer
 
     _check_score_options(args)
-    scorer = EmpathyScorer(aliases=_aliases(args.alias), agent_speaker=args.agent_speaker)
+    scorer = _scorer(args)
     counts = dict.fromkeys(("calls", "ok", "error", "opportunity", "straight_to_data"), 0)
     previous = PreviousRun()
     if args.resume:
@@ -198,10 +204,9 @@ def _use_colour(stream: TextIO, choice: str) -> bool:
 
 def cmd_explain(args: argparse.Namespace) -> int:
     from .explain import render_explanation
-    from .scorer import EmpathyScorer
     from .transcript import iter_transcripts
 
-    scorer = EmpathyScorer(aliases=_aliases(args.alias), agent_speaker=args.agent_speaker)
+    scorer = _scorer(args)
     colour = _use_colour(sys.stdout, args.colour)
     status = EXIT_OK
     calls = iter_transcripts(args.file, aliases=scorer.aliases, agent_speaker=scorer.agent_speaker)
@@ -236,20 +241,30 @@ def cmd_train(args: argparse.Namespace) -> int:
     test = manifest["metrics"]["test"]["straight_to_data"]["model"]
     print(
         f"empathy-score: wrote {artefact} (+ .json manifest, .md card); "
-        f"test straight_to_data F1 {test['f1']:.3f}",
+        f"test straight_to_data F1 {test['f1']:.3f}\n"
+        f"use it with: empathy-score score CALLS --model {artefact}\n"
+        f"        or: EmpathyScorer(model={str(artefact)!r})",
         file=sys.stderr,
     )
     return EXIT_OK
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
-    from .corpus import load_corpus
+    from pathlib import Path
+
+    from .corpus import SPLITS, load_corpus
     from .evaluate import evaluate_systems, format_report
 
+    root = Path(args.corpus)
+    _existing([str(root.parent if root.name in SPLITS and not root.exists() else root)], "evaluate")
     calls = load_corpus(args.corpus)
     if not calls:
         print(f"empathy-score: no annotated calls in {args.corpus}", file=sys.stderr)
         return EXIT_USAGE
+    if args.model is not None:
+        from .model import load_model
+
+        load_model(args.model)  # a model asked for by name must load: exit 2, never a note
     report = evaluate_systems(calls, args.model)
     if args.format == "json":
         print(json.dumps(report, indent=2, ensure_ascii=False))
@@ -263,6 +278,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 def cmd_report(args: argparse.Namespace) -> int:
     from .report import is_verdict_file, read_verdicts, render, summarize
 
+    _existing(args.paths, "report")
     verdicts: list[CallVerdict | dict] = []
     to_score = []
     for path in args.paths:
@@ -271,9 +287,7 @@ def cmd_report(args: argparse.Namespace) -> int:
         else:
             to_score.append(path)
     if to_score:
-        from .scorer import EmpathyScorer
-
-        verdicts.extend(EmpathyScorer().score_many(to_score))
+        verdicts.extend(_scorer(args).score_many(to_score))
     by = [key.strip() for value in args.by or () for key in value.split(",") if key.strip()]
     report = summarize(
         verdicts, by=by, baseline=args.baseline, meta=args.meta, show_pii=args.show_pii
@@ -332,6 +346,19 @@ def _aliases(pairs: Sequence[str] | None) -> dict[str, str] | None:
     return aliases
 
 
+def _model_options(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_mutually_exclusive_group()
+    group.add_argument(
+        "--model",
+        metavar="PATH",
+        help="a .joblib from `empathy-score train` (its .json manifest beside it) instead of the "
+        "packaged model",
+    )
+    group.add_argument(
+        "--no-model", action="store_true", help="score with the rules alone (no classifier)"
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="empathy-score",
@@ -357,6 +384,7 @@ def build_parser() -> argparse.ArgumentParser:
     score.add_argument("--out", metavar="FILE", help="write here instead of standard output")
     score.add_argument("--alias", action="append", metavar="LABEL=ROLE", help=alias_help)
     score.add_argument("--agent-speaker", metavar="LABEL", help=agent_help)
+    _model_options(score)
     score.add_argument(
         "--redact",
         action="store_true",
@@ -415,6 +443,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     explain.add_argument("--alias", action="append", metavar="LABEL=ROLE", help=alias_help)
     explain.add_argument("--agent-speaker", metavar="LABEL", help=agent_help)
+    _model_options(explain)
     explain.set_defaults(func=cmd_explain)
     train = sub.add_parser(
         "train",
@@ -468,6 +497,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="share of calls without empathy to compare with (default: 0.51)",
     )
     report.add_argument("--format", choices=("text", "json", "csv", "html"), default="text")
+    _model_options(report)
     report.add_argument("--out", metavar="FILE", help="write here instead of standard output")
     report.add_argument(
         "--show-pii",

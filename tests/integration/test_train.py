@@ -32,6 +32,9 @@ def test_training_again_gives_the_same_predictions(repo_root, trained, tmp_path,
     from empathy_score.scorer import EmpathyScorer
 
     main(["train", str(repo_root / "corpora"), "--out", str(tmp_path), "--name", "again"])
+    said = capsys.readouterr().err  # where the model went, and how to use it
+    assert f"--model {tmp_path / 'again.joblib'}" in said
+    assert f"EmpathyScorer(model='{tmp_path / 'again.joblib'}')" in said
     calls = load_corpus(repo_root / "corpora", ["test"])[:20]
     scorer = EmpathyScorer(model=None)
     records = [

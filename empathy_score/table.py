@@ -1,0 +1,68 @@
+"""Verdicts as flat rows: the CSV output's columns, and a pandas DataFrame for analysts.
+
+One definition of the columns serves both, so a spreadsheet and a notebook read the same
+thing: the verdict's scalar fields, its evidence as ``turn:label`` lists, and (in the frame)
+one column per ``meta`` key, the agent, team and channel a QA analysis groups by.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+from .verdict import CallVerdict
+
+if TYPE_CHECKING:
+    import pandas
+
+__all__ = ["COLUMNS", "row", "verdicts_to_frame"]
+
+COLUMNS = (
+    "id",
+    "source",
+    "status",
+    "error",
+    "opportunity",
+    "empathy_shown",
+    "empathy_before_data",
+    "straight_to_data",
+    "straight_to_data_probability",
+    "first_data_request_turn",
+    "data_fields",
+    "markers",
+    "data_requests",
+    "opportunities",
+)
+
+
+def row(verdict: CallVerdict) -> dict[str, Any]:
+    """The verdict's columns (see :data:`COLUMNS`), lists joined with ``;``."""
+    record = verdict.to_dict()
+    out: dict[str, Any] = {k: record[k] for k in COLUMNS[:10]}
+    out["data_fields"] = ";".join(verdict.data_fields)
+    out["markers"] = ";".join(f"{m.turn}:{m.label}" for m in verdict.markers)
+    out["data_requests"] = ";".join(f"{r.turn}:{r.label}" for r in verdict.data_requests)
+    out["opportunities"] = ";".join(f"{o.turn}:{o.label}" for o in verdict.opportunities)
+    return out
+
+
+def verdicts_to_frame(verdicts: Iterable[CallVerdict]) -> pandas.DataFrame:
+    """A DataFrame with one row per verdict: the CSV columns, then one column per meta key.
+
+    Meta keys come after the verdict's columns, sorted; a key that is also a verdict column
+    is named ``meta.<key>``. Needs pandas (``pip install 'empathy_score[pandas]'``).
+    """
+    try:
+        import pandas
+    except ImportError:  # pragma: no cover - depends on the environment
+        from .errors import EmpathyScoreError
+
+        raise EmpathyScoreError(
+            "verdicts_to_frame needs pandas: pip install 'empathy_score[pandas]'"
+        ) from None
+    rows, keys = [], set()
+    for verdict in verdicts:
+        meta = {(f"meta.{k}" if k in COLUMNS else str(k)): v for k, v in verdict.meta.items()}
+        keys.update(meta)
+        rows.append({**row(verdict), **meta})
+    return pandas.DataFrame(rows, columns=[*COLUMNS, *sorted(keys)])

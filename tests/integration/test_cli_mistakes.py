@@ -1,0 +1,82 @@
+"""A newcomer's first mistakes get one clear line on stderr and exit 2, not a quiet fallback."""
+
+import json
+import shutil
+
+import pytest
+
+from empathy_score.cli import main
+
+DEMO_CALL = "Klant: Mijn hond is aangereden.\nAgent: Wat is uw polisnummer?\n"
+
+
+def _run(argv, capsys):
+    code = main(argv)
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def test_evaluate_with_a_missing_model_fails_instead_of_falling_back(repo_root, tmp_path, capsys):
+    missing = tmp_path / "missing.joblib"
+    code, out, err = _run(
+        ["evaluate", str(repo_root / "corpora" / "test"), "--model", str(missing)], capsys
+    )
+    assert code == 2
+    assert out == ""
+    assert str(missing) in err and "no model file" in err
+    assert len(err.strip().splitlines()) == 1
+
+
+def test_evaluate_with_a_tampered_model_fails(repo_root, tmp_path, capsys):
+    for suffix in (".joblib", ".json"):
+        shutil.copy(repo_root / "models" / f"straight_to_data{suffix}", tmp_path / f"m{suffix}")
+    with open(tmp_path / "m.joblib", "ab") as handle:
+        handle.write(b"\0")
+    code, _, err = _run(
+        ["evaluate", str(repo_root / "corpora" / "test"), "--model", str(tmp_path / "m.joblib")],
+        capsys,
+    )
+    assert code == 2
+    assert "does not match the manifest" in err
+
+
+def test_report_on_a_file_that_does_not_exist_names_it(tmp_path, capsys):
+    code, out, err = _run(["report", str(tmp_path / "no_such.jsonl")], capsys)
+    assert code == 2
+    assert out == ""
+    assert (
+        err.strip()
+        == f"empathy-score: report: no such file or folder: '{tmp_path / 'no_such.jsonl'}'"
+    )
+
+
+def test_evaluate_on_a_folder_that_does_not_exist_names_it(tmp_path, capsys):
+    code, _, err = _run(["evaluate", str(tmp_path / "nowhere")], capsys)
+    assert code == 2
+    assert "evaluate: no such file or folder" in err and "nowhere" in err
+
+
+def test_score_with_a_missing_model_fails_before_scoring(tmp_path, capsys):
+    call = tmp_path / "call.txt"
+    call.write_text(DEMO_CALL, encoding="utf-8")
+    code, out, err = _run(["score", str(call), "--model", str(tmp_path / "nope.joblib")], capsys)
+    assert code == 2
+    assert out == ""  # no error record per call: the command itself was wrong
+    assert "nope.joblib" in err
+
+
+def test_score_no_model_scores_with_the_rules_alone(tmp_path, capsys):
+    call = tmp_path / "call.txt"
+    call.write_text(DEMO_CALL, encoding="utf-8")
+    code, out, _ = _run(["score", str(call), "--no-model", "--quiet"], capsys)
+    record = json.loads(out)
+    assert code == 0
+    assert record["straight_to_data"] is True
+    assert record["straight_to_data_probability"] is None  # no classifier ran
+
+
+def test_model_and_no_model_exclude_each_other(tmp_path, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["score", str(tmp_path), "--model", "m.joblib", "--no-model"])
+    assert exit_info.value.code == 2
+    assert "not allowed with argument" in capsys.readouterr().err
