@@ -226,6 +226,20 @@ class Normalizer:
 LEMMATIZER = "empathy_score_lemmatizer"
 
 
+def _lemma_values(patterns: list[dict[str, Any]]) -> list[str]:
+    """Every word the token patterns name by ``LEMMA`` (as written or as ``IN`` lists)."""
+    words: list[str] = []
+    for pattern in patterns:
+        if isinstance(pattern["pattern"], list):
+            for token in pattern["pattern"]:
+                value = token.get("LEMMA")
+                if isinstance(value, str):
+                    words.append(value)
+                elif isinstance(value, dict):
+                    words += [w for key in ("IN",) for w in value.get(key, ())]
+    return words
+
+
 def _with_lemmas(pattern: dict[str, Any], lemma_of: Callable[[str], str]) -> dict[str, Any]:
     """A token pattern with its ``LEMMA`` values lemmatized (other patterns unchanged)."""
     if isinstance(pattern["pattern"], str):
@@ -359,8 +373,9 @@ class EmpathyRuler(SpanRuler):
         and the text it should match are read the same way.
         """
         if LEMMATIZER in self.nlp.pipe_names:
-            lemma_of = self.nlp.get_pipe(LEMMATIZER).lemma_of
-            patterns = [_with_lemmas(p, lemma_of) for p in patterns]
+            lemmatizer = self.nlp.get_pipe(LEMMATIZER)
+            patterns = [_with_lemmas(p, lemmatizer.lemma_of) for p in patterns]
+            lemmatizer.want(_lemma_values(patterns))
         with self.nlp.select_pipes(enable=[]):
             super().add_patterns(patterns)
         strings = self.nlp.vocab.strings
@@ -368,39 +383,52 @@ class EmpathyRuler(SpanRuler):
             if not isinstance(pattern["pattern"], list):
                 continue
             # the key SpanRuler gives the pattern, so that its label and id map apply
-            key = strings.add(repr((pattern["label"], pattern.get("id", ""))))
-            anchors = [
-                (attr, frozenset(strings.add(v) for v in values))
-                for attr, values in _anchors(pattern["pattern"])
-            ]
+            key = repr((pattern["label"], pattern.get("id", "")))
+            anchors = _anchors(pattern["pattern"])
             if len(pattern["pattern"]) == 1 and len(anchors) == 1:  # one word from a list
                 attr, values = anchors[0]
-                for value in values:
-                    self._words.setdefault(attr, {}).setdefault(value, []).append(key)
+                self._word_matcher(attr).add(key, self._one_word_docs(attr, values))
                 continue
+            index = len(self._token_matchers)
             matcher = Matcher(self.nlp.vocab, validate=self.validate)
             matcher.add(key, [pattern["pattern"]])
-            self._token_matchers.append((tuple(anchors), matcher))
-        self._attrs = sorted({*self._words, *(a for n, _ in self._token_matchers for a, _ in n)})
-        self._word_values = frozenset(v for words in self._words.values() for v in words)
-        self._anchor_values = frozenset(
-            v for n, _ in self._token_matchers for _, vs in n for v in vs
-        )
-        if any(not needs for needs, _ in self._token_matchers):
-            self._anchor_values = None  # a pattern that needs no word: always run
+            slots = []
+            for slot, (attr, values) in enumerate(anchors):
+                slot_key = f"{self.name}:anchor:{index}:{slot}"
+                self._anchor_matcher(attr).add(slot_key, self._one_word_docs(attr, values))
+                slots.append(strings.add(slot_key))
+            on_lemmas = any("LEMMA" in token for token in pattern["pattern"])
+            self._token_matchers.append((frozenset(slots), matcher, on_lemmas))
+
+    def _one_word_docs(self, attr: int, values: list[str]) -> list[Doc]:
+        docs = []
+        for value in dict.fromkeys(values):
+            doc = Doc(self.nlp.vocab, words=[value])
+            if attr == LEMMA:
+                doc[0].lemma_ = value
+            docs.append(doc)
+        return docs
+
+    def _word_matcher(self, attr: int) -> PhraseMatcher:
+        if attr not in self._words:
+            self._words[attr] = PhraseMatcher(self.nlp.vocab, attr=attr)
+        return self._words[attr]
+
+    def _anchor_matcher(self, attr: int) -> PhraseMatcher:
+        if attr not in self._anchor_words:
+            self._anchor_words[attr] = PhraseMatcher(self.nlp.vocab, attr=attr)
+        return self._anchor_words[attr]
 
     def clear(self) -> None:
         super().clear()
         #: Token patterns are matched here, not by SpanRuler's one Matcher, whose set
         #: predicates cost a Python call per token and pattern on every turn. A pattern of one
-        #: word from a list is a dictionary lookup per token (attribute -> value -> keys);
-        #: every other pattern has a Matcher of its own, run only on turns that hold the words
-        #: each of its matches needs (attribute, the values one of which it has).
-        self._words: dict[int, dict[int, list[int]]] = {}
-        self._token_matchers: list[tuple[tuple[tuple[int, frozenset[int]], ...], Matcher]] = []
-        self._attrs: list[int] = []
-        self._word_values: frozenset[int] = frozenset()
-        self._anchor_values: frozenset[int] | None = frozenset()
+        #: word from a list is a phrase matcher on that word's attribute; every other pattern
+        #: has a Matcher of its own, run only on turns that hold a word for each of the tokens
+        #: every match of it needs (its anchors, found by phrase matchers too).
+        self._words: dict[int, PhraseMatcher] = {}
+        self._anchor_words: dict[int, PhraseMatcher] = {}
+        self._token_matchers: list[tuple[frozenset[int], Matcher, bool]] = []
 
     def add_pattern_file(self, path: str | Path) -> None:
         """Add a user's own pattern file for this family (validated, slots expanded).
@@ -419,23 +447,14 @@ class EmpathyRuler(SpanRuler):
         return super().__call__(doc)
 
     def _token_matches(self, doc: Doc) -> list[tuple[int, int, int]]:
-        if not len(doc):
-            return []
-        array = doc.to_array(self._attrs)
-        # every value of every attribute in one set: a superset test, settled per attribute
-        # below, that lets most turns (which hold none of the words) through in microseconds
-        present = set(array.ravel().tolist())
         found: list[tuple[int, int, int]] = []
-        if not self._word_values.isdisjoint(present):
-            for column, attr in enumerate(self._attrs):
-                words = self._words.get(attr)
-                if words:
-                    for i, value in enumerate(array[:, column].tolist()):
-                        for key in words.get(value, ()):
-                            found.append((key, i, i + 1))
-        if self._anchor_values is None or not self._anchor_values.isdisjoint(present):
-            for needs, matcher in self._token_matchers:
-                if all(not wanted.isdisjoint(present) for _, wanted in needs):
+        for matcher in self._words.values():
+            found.extend(matcher(doc))
+        if self._token_matchers:
+            seen = {key for m in self._anchor_words.values() for key, _, _ in m(doc)}
+            lemmas = doc.has_annotation("LEMMA")  # the lemmatizer skips turns no lemma fits
+            for slots, matcher, on_lemmas in self._token_matchers:
+                if slots <= seen and (lemmas or not on_lemmas):  # every anchor is in the turn
                     found.extend(matcher(doc))
         return found
 
@@ -447,7 +466,7 @@ class EmpathyRuler(SpanRuler):
         """
         self._require_patterns()
         matches = list(self.phrase_matcher(doc))
-        if self._attrs or self._token_matchers:
+        if self._words or self._token_matchers:
             matches.extend(self._token_matches(doc))
         labels = self._match_label_id_map
         return sorted(

@@ -13,7 +13,7 @@ far more Dutch verb forms) and spaCy's own Dutch table from ``spacy-lookups-data
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -72,6 +72,9 @@ def make_lemmatizer(
 class Lemmatizer:
     """Set ``token.lemma_`` on the turns of the given roles (and on turns of no known speaker).
 
+    Once the rulers have noted the words their patterns name by lemma (:meth:`want`), only
+    turns holding one of those get lemmas: on the others no ``LEMMA`` pattern can match.
+
     ``compound_heads`` defaults to the packaged lexicon's list of that name; passing it in the
     config keeps it in a saved pipeline.
     """
@@ -97,6 +100,8 @@ class Lemmatizer:
         self._strings = nlp.vocab.strings
         self._lookup = lookup_table(source)
         self._cache: dict[int, int] = {}
+        #: lemmas some pattern names (None: lemmatize every turn); see :meth:`want`
+        self._wanted: set[int] | None = None
 
     def lemma_of(self, word: str) -> str:
         """The lemma the patterns see for one lower-case word (itself when none is known)."""
@@ -127,8 +132,28 @@ class Lemmatizer:
                 lemma = norm if found == word else self._strings.add(found, allow_transient=False)
                 cache[norm] = lemma
             lemmas.append(lemma)
+        wanted = self._wanted
+        if wanted is not None and wanted.isdisjoint(lemmas):
+            return doc  # no word any pattern names by its lemma: nothing to match on lemmas
         doc.from_array([LEMMA], numpy.asarray(lemmas, dtype="uint64").reshape(-1, 1))
         return doc
+
+    def pipe(self, stream: Iterable[Doc], *, batch_size: int = 128) -> Iterator[Doc]:
+        """Lemmatize a stream of Docs (what :meth:`spacy.Language.pipe` calls)."""
+        for doc in stream:
+            yield self(doc)
+
+    def want(self, words: Iterable[str]) -> None:
+        """Note words that patterns name by their lemma (in any form).
+
+        Once any are noted, a turn gets its lemmas only when one of its words has a noted
+        lemma: a pattern on ``LEMMA`` can match nothing else, and most turns have none.
+        """
+        if self._wanted is None:
+            self._wanted = set()
+        for word in words:
+            for form in (word.lower(), self.lemma_of(word.lower())):
+                self._wanted.add(self._strings.add(form, allow_transient=False))
 
     # The state is the config; nothing to serialise beyond it.
     def to_disk(self, path: Path, *, exclude: Iterable[str] = ()) -> None:
