@@ -42,7 +42,7 @@ from .suggestions import (
     FIELD_REQUESTS,
     KIND_NAMES,
     MARKER_EXAMPLES,
-    OPPORTUNITY_REPLIES,
+    reply_for,
 )
 
 __all__ = [
@@ -291,15 +291,6 @@ def _straight_message(scored: _Scored) -> str:
         f"{_where(scored, request.turn)}{_turn(scored, request.turn)} asks for "
         f"{request.label} ({_quote(scored, request)})"
     )
-    before = [m for m in verdict.markers if (m.turn, m.start) < (request.turn, request.start)]
-    if before:  # only a classifier (a scorer given by the caller) overrules the rules so
-        marker = before[0]
-        probability = verdict.straight_to_data_probability or 0.0
-        return (
-            f"{asks}; the classifier flags the call as straight to data (probability "
-            f"{probability:.2f}) although {marker.label} ({_quote(scored, marker)}, turn "
-            f"{marker.turn}) comes first. Use EmpathyScorer(model=None) to check the rules alone."
-        )
     message = f"{asks} before any empathy"
     opportunity = next((o for o in verdict.opportunities if o.turn < request.turn), None)
     if opportunity is not None:
@@ -310,8 +301,7 @@ def _straight_message(scored: _Scored) -> str:
             f"{message}. The first empathy comes after it: {marker.label} "
             f"({_quote(scored, marker)}, turn {marker.turn}); move it before the request."
         )
-    replies = OPPORTUNITY_REPLIES.get(opportunity.label if opportunity else None)
-    replies = replies or OPPORTUNITY_REPLIES[None]
+    replies = reply_for(o.label for o in verdict.opportunities if o.turn < request.turn)
     return f"{message}. Add e.g. {_suggest(replies)} before the request."
 
 
@@ -343,8 +333,7 @@ def _check_empathy_before_data(scored: _Scored) -> str | None:
     opportunity = verdict.opportunities[0] if verdict.opportunities else None
     if opportunity is not None:
         message += f"; the customer said {_quote(scored, opportunity)} in turn {opportunity.turn}"
-    replies = OPPORTUNITY_REPLIES.get(opportunity.label if opportunity else None)
-    replies = replies or OPPORTUNITY_REPLIES[None]
+    replies = reply_for(o.label for o in verdict.opportunities)
     message += _rejections(scored, "empathy", LABELS["empathy"])
     return f"{message}. Add e.g. {_suggest(replies)}."
 

@@ -7,10 +7,12 @@ would be worse than none. A trailing ``…`` means "and go on with the call".
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import json
+from collections.abc import Iterable, Mapping
+from importlib import resources
 from types import MappingProxyType
 
-__all__ = ["FIELD_REQUESTS", "KIND_NAMES", "MARKER_EXAMPLES", "OPPORTUNITY_REPLIES"]
+__all__ = ["FIELD_REQUESTS", "KIND_NAMES", "MARKER_EXAMPLES", "OPPORTUNITY_REPLIES", "reply_for"]
 
 KIND_NAMES: Mapping[str, str] = MappingProxyType(
     {
@@ -30,70 +32,36 @@ MARKER_EXAMPLES: Mapping[str, str] = MappingProxyType(
 )
 """One example per marker category, for assert_markers."""
 
-_DEFAULT_REPLY = (
-    ("acknowledge_feelings", "Wat vervelend voor u…"),
-    ("wish_well", "Heel veel sterkte"),
-)
 
-OPPORTUNITY_REPLIES: Mapping[str | None, tuple[tuple[str, str], ...]] = MappingProxyType(
-    {
-        None: _DEFAULT_REPLY,
-        "illness": (
-            ("acknowledge_feelings", "Wat naar om te horen…"),
-            ("wish_well", "Veel beterschap"),
-        ),
-        "accident": (
-            ("acknowledge_feelings", "Wat schrikken…"),
-            ("wish_well", "Ik hoop dat hij het goed maakt"),
-        ),
-        "injury": (
-            ("acknowledge_feelings", "Wat naar om te horen…"),
-            ("ask_wellbeing", "Heeft u nog veel pijn?"),
-        ),
-        "death": (
-            ("acknowledge_feelings", "Gecondoleerd met uw verlies…"),
-            ("wish_well", "Heel veel sterkte"),
-        ),
-        "damage": (
-            ("acknowledge_feelings", "Wat vervelend voor u…"),
-            ("ask_wellbeing", "Gaat het een beetje met u?"),
-        ),
-        "burglary": (
-            ("acknowledge_feelings", "Wat naar, dat is schrikken…"),
-            ("ask_wellbeing", "Gaat het een beetje met u?"),
-        ),
-        "fraud": (
-            ("acknowledge_feelings", "Wat een nare ervaring…"),
-            ("ask_wellbeing", "Gaat het een beetje met u?"),
-        ),
-        "fear": (
-            ("acknowledge_feelings", "Ik kan me voorstellen dat u bang bent…"),
-            ("ask_wellbeing", "Gaat het een beetje met u?"),
-        ),
-        "shock": (
-            ("acknowledge_feelings", "Ik kan me voorstellen dat u geschrokken bent…"),
-            ("ask_wellbeing", "Gaat het een beetje met u?"),
-        ),
-        "grief": (
-            ("acknowledge_feelings", "Wat verdrietig voor u…"),
-            ("wish_well", "Heel veel sterkte"),
-        ),
-        "distress": (
-            ("acknowledge_feelings", "Wat naar om te horen…"),
-            ("ask_wellbeing", "Gaat het een beetje met u?"),
-        ),
-        "anger": (("acknowledge_feelings", "Begrijpelijk dat u boos bent…"),),
-        "frustration": (("acknowledge_feelings", "Wat frustrerend voor u…"),),
-        "worry": (
-            ("acknowledge_feelings", "Ik kan me voorstellen dat u zich zorgen maakt…"),
-            ("ask_wellbeing", "Gaat het een beetje met u?"),
-        ),
-        "loss": (("acknowledge_feelings", "Wat vervelend voor u…"),),
-        "money": (("acknowledge_feelings", "Wat naar om te horen…"),),
-        "waiting": (("acknowledge_feelings", "Begrijpelijk dat u het zat bent…"),),
+def _replies() -> tuple[tuple[str, ...], dict[str | None, tuple[tuple[str, str], ...]]]:
+    data = json.loads(
+        resources.files("empathy_score.patterns").joinpath("replies.json").read_text("utf-8")
+    )
+    replies: dict[str | None, tuple[tuple[str, str], ...]] = {
+        label: tuple((category, phrase) for category, phrase in pairs)
+        for label, pairs in data["replies"].items()
     }
-)
-"""What to say first, by the kind of distress the customer voiced (``None``: none found)."""
+    replies[None] = tuple((category, phrase) for category, phrase in data["default"])
+    return tuple(data["precedence"]), replies
+
+
+_PRECEDENCE, _REPLIES = _replies()
+
+OPPORTUNITY_REPLIES: Mapping[str | None, tuple[tuple[str, str], ...]] = MappingProxyType(_REPLIES)
+"""What to say first, by the kind of distress the customer voiced (``None``: none found);
+read from ``patterns/replies.json``."""
+
+
+def reply_for(labels: Iterable[str]) -> tuple[tuple[str, str], ...]:
+    """The suggestion for the weightiest of the customer's opportunity categories.
+
+    "Ik heb al een week hoge koorts" holds a waiting time and an illness; the advice answers
+    the illness ("Veel beterschap"), as ``precedence`` in ``replies.json`` orders them.
+    """
+    found = set(labels)
+    label = next((name for name in _PRECEDENCE if name in found), None)
+    return OPPORTUNITY_REPLIES.get(label) or OPPORTUNITY_REPLIES[None]
+
 
 FIELD_REQUESTS: Mapping[str, str] = MappingProxyType(
     {

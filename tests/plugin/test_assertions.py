@@ -277,3 +277,37 @@ def test_suggested_request_asks_for_its_field(field, phrase):
 
 def test_every_opportunity_label_has_a_reply():
     assert set(OPPORTUNITY_REPLIES) - {None} == set(LABELS["opportunity"])
+
+
+# --- advice that fits the situation -----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("script", "advice"),
+    [
+        (
+            "Klant: Ik heb al een week hoge koorts.\nAgent: Wat is uw geboortedatum?",
+            '("Veel beterschap")',
+        ),
+        (
+            "Klant: Mijn moeder is gisteren overleden, al een week geleden ziek geworden.\n"
+            "Agent: Mag ik uw klantnummer?",
+            '("Gecondoleerd met uw verlies…")',
+        ),
+        (
+            "Klant: Dit is de vierde keer dat ik bel over mijn factuur.\n"
+            "Agent: Wat is uw klantnummer?",
+            '("Begrijpelijk dat u het zat bent…")',
+        ),
+    ],
+)
+def test_the_advice_answers_the_weightiest_distress(script, advice):
+    with pytest.raises(AssertionError) as failure:
+        assert_not_straight_to_data(script)
+    assert advice in str(failure.value)
+
+
+def test_every_category_has_a_place_in_the_precedence():
+    from empathy_score.testing.suggestions import _PRECEDENCE
+
+    assert set(_PRECEDENCE) == set(LABELS["opportunity"])
