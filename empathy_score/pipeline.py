@@ -60,7 +60,15 @@ def load_nlp(
         ruler = nlp.add_pipe(
             "empathy_score_ruler", name=f"empathy_score_{family}", config={"family": family}
         )
-        for path in (extra_patterns or {}).get(family, ()):
+        paths = (extra_patterns or {}).get(family, ())
+        if isinstance(paths, str | Path):  # one file where a list was meant: not its letters
+            from .errors import PatternError
+
+            raise PatternError(
+                f"extra_patterns[{family!r}] must be a list of pattern files, e.g. "
+                f"{{{family!r}: [{str(paths)!r}]}}, not the single path {str(paths)!r}"
+            )
+        for path in paths:
             ruler.add_pattern_file(path)
     unknown = set(extra_patterns or {}) - set(FAMILIES)
     if unknown:

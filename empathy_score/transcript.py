@@ -309,8 +309,11 @@ def _merge_aliases(aliases: Mapping[str, str] | None) -> Mapping[str, str]:
 
 def _unknown_label_message(kind: str, label: str, roles: Mapping[str, str]) -> str:
     known = ", ".join(roles)
-    suggestion = {_normalise_label(label) or "label": AGENT}
-    return f"unknown {kind} {label!r} (known: {known}; add your own with aliases={suggestion!r})"
+    key = _normalise_label(label) or "label"
+    return (
+        f"unknown {kind} {label!r} (known: {known}; add your own with "
+        f"aliases={ {key: AGENT}!r} or, on the command line, --alias {key}={AGENT})"
+    )
 
 
 # --------------------------------------------------------------------------------------------

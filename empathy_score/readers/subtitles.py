@@ -196,7 +196,7 @@ def _speaker(
         where = f"cue {index + 1}: " if line is None else ""
         raise TranscriptError(
             f"{where}unknown speaker label {label!r} (known: {', '.join(roles)}; add your own "
-            f"with aliases={{{key!r}: 'agent'}})",
+            f"with aliases={{{key!r}: 'agent'}} or, on the command line, --alias {key}=agent)",
             path=source,
             line=line,
         )

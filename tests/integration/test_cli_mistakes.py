@@ -80,3 +80,21 @@ def test_model_and_no_model_exclude_each_other(tmp_path, capsys):
         main(["score", str(tmp_path), "--model", "m.joblib", "--no-model"])
     assert exit_info.value.code == 2
     assert "not allowed with argument" in capsys.readouterr().err
+
+
+def test_an_unknown_speaker_label_suggests_the_command_line_option(tmp_path, capsys):
+    call = tmp_path / "call.txt"
+    call.write_text("Mw: Goedemiddag.\nKlant: Mijn hond is aangereden.\n", encoding="utf-8")
+    code, out, _ = _run(["score", str(call), "--quiet"], capsys)
+    assert code == 1
+    error = json.loads(out)["error"]
+    assert f"{call}:1: unknown speaker label 'Mw'" in error
+    assert "--alias mw=agent" in error
+
+
+def test_one_pattern_file_where_a_list_was_meant_is_named_plainly():
+    from empathy_score import load_nlp
+    from empathy_score.errors import PatternError
+
+    with pytest.raises(PatternError, match=r"must be a list of pattern files.*'mine.jsonl'"):
+        load_nlp(extra_patterns={"empathy": "mine.jsonl"})
