@@ -388,6 +388,7 @@ class EmpathyRuler(SpanRuler):
             if len(pattern["pattern"]) == 1 and len(anchors) == 1:  # one word from a list
                 attr, values = anchors[0]
                 self._word_matcher(attr).add(key, self._one_word_docs(attr, values))
+                self._word_keys.add(strings.add(key))
                 continue
             index = len(self._token_matchers)
             matcher = Matcher(self.nlp.vocab, validate=self.validate)
@@ -395,7 +396,7 @@ class EmpathyRuler(SpanRuler):
             slots = []
             for slot, (attr, values) in enumerate(anchors):
                 slot_key = f"{self.name}:anchor:{index}:{slot}"
-                self._anchor_matcher(attr).add(slot_key, self._one_word_docs(attr, values))
+                self._word_matcher(attr).add(slot_key, self._one_word_docs(attr, values))
                 slots.append(strings.add(slot_key))
             on_lemmas = any("LEMMA" in token for token in pattern["pattern"])
             self._token_matchers.append((frozenset(slots), matcher, on_lemmas))
@@ -414,11 +415,6 @@ class EmpathyRuler(SpanRuler):
             self._words[attr] = PhraseMatcher(self.nlp.vocab, attr=attr)
         return self._words[attr]
 
-    def _anchor_matcher(self, attr: int) -> PhraseMatcher:
-        if attr not in self._anchor_words:
-            self._anchor_words[attr] = PhraseMatcher(self.nlp.vocab, attr=attr)
-        return self._anchor_words[attr]
-
     def clear(self) -> None:
         super().clear()
         #: Token patterns are matched here, not by SpanRuler's one Matcher, whose set
@@ -426,8 +422,8 @@ class EmpathyRuler(SpanRuler):
         #: word from a list is a phrase matcher on that word's attribute; every other pattern
         #: has a Matcher of its own, run only on turns that hold a word for each of the tokens
         #: every match of it needs (its anchors, found by phrase matchers too).
-        self._words: dict[int, PhraseMatcher] = {}
-        self._anchor_words: dict[int, PhraseMatcher] = {}
+        self._words: dict[int, PhraseMatcher] = {}  # per attribute: one-word lists and anchors
+        self._word_keys: set[int] = set()  # which of their keys are patterns (not anchors)
         self._token_matchers: list[tuple[frozenset[int], Matcher, bool]] = []
 
     def add_pattern_file(self, path: str | Path) -> None:
@@ -447,15 +443,21 @@ class EmpathyRuler(SpanRuler):
         return super().__call__(doc)
 
     def _token_matches(self, doc: Doc) -> list[tuple[int, int, int]]:
+        lemmas = doc.has_annotation("LEMMA")  # the lemmatizer skips turns no lemma fits
         found: list[tuple[int, int, int]] = []
-        for matcher in self._words.values():
-            found.extend(matcher(doc))
-        if self._token_matchers:
-            seen = {key for m in self._anchor_words.values() for key, _, _ in m(doc)}
-            lemmas = doc.has_annotation("LEMMA")  # the lemmatizer skips turns no lemma fits
-            for slots, matcher, on_lemmas in self._token_matchers:
-                if slots <= seen and (lemmas or not on_lemmas):  # every anchor is in the turn
-                    found.extend(matcher(doc))
+        seen: set[int] = set()  # the anchors present
+        patterns = self._word_keys
+        for attr, matcher in self._words.items():
+            if attr == LEMMA and not lemmas:
+                continue
+            for match in matcher(doc):
+                if match[0] in patterns:
+                    found.append(match)
+                else:
+                    seen.add(match[0])
+        for slots, matcher, on_lemmas in self._token_matchers:
+            if slots <= seen and (lemmas or not on_lemmas):  # every anchor is in the turn
+                found.extend(matcher(doc))
         return found
 
     def match(self, doc: Doc) -> list[Span]:
