@@ -126,13 +126,33 @@ def _existing(paths: Sequence[str], command: str) -> None:
         )
 
 
+def _local_dask_cluster(jobs: int, *, quiet: bool):
+    """A Dask cluster on this machine, for trying ``--backend dask`` without a scheduler."""
+    try:
+        from distributed import LocalCluster
+    except ImportError:
+        raise EmpathyScoreError(
+            "--backend dask needs Dask distributed: pip install 'empathy_score[dask]'"
+        ) from None
+    workers = (os.cpu_count() or 1) if jobs in (1, -1) else jobs
+    if not quiet:
+        print(
+            f"empathy-score: no --scheduler: starting a local Dask cluster of {workers} "
+            "workers (give --scheduler ADDRESS to use a running one)",
+            file=sys.stderr,
+        )
+    return LocalCluster(
+        n_workers=workers,
+        threads_per_worker=1,
+        processes=True,
+        dashboard_address=None,  # no web dashboard: nothing listens beyond what the run needs
+        worker_dashboard_address=None,
+    )
+
+
 def _check_score_options(args: argparse.Namespace) -> None:
     if args.resume and not args.out:
         raise EmpathyScoreError("--resume needs --out FILE: the output of the run to continue")
-    if args.backend == "dask" and not args.scheduler:
-        raise EmpathyScoreError(
-            "--backend dask needs --scheduler ADDRESS, e.g. --scheduler tcp://10.0.0.5:8786"
-        )
     if args.scheduler and args.backend != "dask":
         raise EmpathyScoreError("--scheduler is only used with --backend dask")
 
@@ -160,14 +180,19 @@ def cmd_score(args: argparse.Namespace) -> int:
     )
     progress = ProgressBar(sys.stderr, enabled=not args.quiet, paths=args.paths, skip=resumed)
     interrupted = False
+    cluster = None
     try:
+        scheduler = args.scheduler
+        if args.backend == "dask" and scheduler is None:
+            cluster = _local_dask_cluster(args.jobs, quiet=args.quiet)
+            scheduler = cluster.scheduler_address  # and on, as with any other cluster
         writer = _Writer(out, args.format, header=not previous.has_header)
         verdicts = scorer.score_many(
             entries,
             n_jobs=args.jobs,
             chunk_size=args.chunk_size,
             backend=args.backend,
-            scheduler=args.scheduler,
+            scheduler=scheduler,
             progress=progress,
         )
         for verdict in verdicts:
@@ -187,6 +212,8 @@ def cmd_score(args: argparse.Namespace) -> int:
         progress.close()
         if out is not sys.stdout:
             out.close()
+        if cluster is not None:
+            cluster.close()
     if interrupted:
         again = " run the same command with --resume to continue" if args.out else ""
         print(f"empathy-score: interrupted after {counts['calls']} calls;{again}", file=sys.stderr)
@@ -417,7 +444,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--backend",
         choices=("loky", "dask"),
         default="loky",
-        help="loky: processes on this machine (default); dask: a Dask cluster (--scheduler)",
+        help="loky: processes on this machine (default); dask: a Dask cluster (--scheduler, "
+        "or a local one started for the run)",
     )
     score.add_argument(
         "--scheduler",

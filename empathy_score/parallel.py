@@ -59,6 +59,8 @@ if TYPE_CHECKING:
 __all__ = ["BACKENDS", "WorkerConfig", "score_parallel"]
 
 BACKENDS = ("loky", "dask")
+#: Seconds to wait for a Dask scheduler before saying it cannot be reached.
+CONNECT_TIMEOUT = 5
 """``loky``: joblib's process pool on this machine; ``dask``: a Dask distributed cluster."""
 
 #: Scorers a worker process keeps; a long-lived Dask worker may serve several configurations.
@@ -271,7 +273,14 @@ def _dask_client(scheduler: str | None) -> tuple[Any, bool]:
             "backend='dask' needs Dask distributed: pip install 'empathy_score[dask]'"
         ) from None
     if scheduler is not None:
-        return Client(scheduler, set_as_default=False), True
+        try:
+            return Client(scheduler, set_as_default=False, timeout=CONNECT_TIMEOUT), True
+        except (OSError, TimeoutError) as err:  # refused, unknown host, no answer in time
+            reason = str(err).splitlines()[0] if str(err) else type(err).__name__
+            raise EmpathyScoreError(
+                f"cannot reach the Dask scheduler at {scheduler!r} ({reason}); check the "
+                "address, or leave out the scheduler to try a local cluster"
+            ) from None
     try:
         return get_client(), False
     except ValueError:

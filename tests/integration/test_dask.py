@@ -60,3 +60,33 @@ def test_without_a_cluster_the_dask_backend_says_how_to_name_one(rules_scorer, m
     monkeypatch.setattr(distributed, "get_client", no_client)
     with pytest.raises(EmpathyScoreError, match="needs a running Dask cluster"):
         list(rules_scorer.score_many([str(DEMO)], backend="dask"))
+
+
+def test_an_unreachable_scheduler_is_one_line_and_exit_2(tmp_path, capsys):
+    import socket
+    import time
+
+    with socket.socket() as free:  # a port nobody listens on
+        free.bind(("127.0.0.1", 0))
+        address = f"tcp://127.0.0.1:{free.getsockname()[1]}"
+    start = time.monotonic()
+    code = main(["score", str(DEMO), "--quiet", "--backend", "dask", "--scheduler", address])
+    seconds = time.monotonic() - start
+    out, err = capsys.readouterr()
+    assert code == 2
+    assert out == ""
+    assert err.startswith(f"empathy-score: cannot reach the Dask scheduler at '{address}'")
+    assert len(err.strip().splitlines()) == 1
+    assert seconds < 30  # the connection timeout, not distributed's default of minutes
+
+
+# the module's own cluster holds the scheduler's default HTTP port; a second one moves on
+@pytest.mark.filterwarnings("ignore:Port 8787 is already in use")
+def test_without_a_scheduler_the_command_starts_a_local_cluster(tmp_path, capsys):
+    here, there = tmp_path / "lokaal.jsonl", tmp_path / "dask.jsonl"
+    main(["score", *INPUTS, "--out", str(here), "--quiet"])
+    code = main(["score", *INPUTS, "--out", str(there), "--backend", "dask", "--jobs", "2"])
+    err = capsys.readouterr().err
+    assert code == 1  # the inputs hold a missing file and a bad line, as locally
+    assert "starting a local Dask cluster of 2 workers" in err
+    assert there.read_bytes() == here.read_bytes()

@@ -109,12 +109,6 @@ def test_jobs_must_be_a_number_of_processes_or_minus_one(jobs, capsys):
     assert "a number of processes or -1" in capsys.readouterr().err
 
 
-def test_the_dask_backend_needs_a_scheduler(capsys):
-    code, err = run(capsys, "score", str(DEMO), "--backend", "dask")
-    assert code == 2
-    assert "--backend dask needs --scheduler ADDRESS" in err
-
-
 def test_no_progress_bar_when_stderr_is_not_a_terminal(tmp_path, capsys):
     code, err = run(capsys, "score", str(DEMO), "--out", str(tmp_path / "s.jsonl"))
     assert code == 0
