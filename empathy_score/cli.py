@@ -24,7 +24,7 @@ from typing import TextIO
 
 from . import __version__
 from .errors import EmpathyScoreError
-from .table import COLUMNS
+from .table import COLUMNS, OTHER_META, meta_column
 from .table import row as _csv_row
 from .verdict import CallVerdict, Evidence
 
@@ -33,30 +33,77 @@ EXIT_INPUT_ERRORS = 1
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130  # Ctrl-C, as shells report it
 
-CSV_COLUMNS = COLUMNS
-
 
 class _Writer:
     """Writes verdicts as they come, one complete record (line) at a time, each flushed.
 
     A crash can therefore only ever cut the last record short (``--resume`` repairs that).
+    CSV columns are ``columns`` when given (a resumed run's header, or ``--columns``), else
+    chosen at the first verdict (:func:`csv_columns`); the header is written then too.
     """
 
-    def __init__(self, stream: TextIO, fmt: str, *, header: bool = True) -> None:
+    def __init__(
+        self,
+        stream: TextIO,
+        fmt: str,
+        *,
+        header: bool = True,
+        columns: Sequence[str] | None = None,
+    ) -> None:
         self.stream = stream
         self.fmt = fmt
+        self.header = header
+        self.columns = tuple(columns) if columns else None
         self._csv: csv.DictWriter | None = None
-        if fmt == "csv":
-            self._csv = csv.DictWriter(stream, fieldnames=CSV_COLUMNS, lineterminator="\n")
-            if header:
+
+    def _csv_writer(self, first: CallVerdict | None) -> csv.DictWriter:
+        if self._csv is None:
+            columns = self.columns or csv_columns(first)
+            self._csv = csv.DictWriter(
+                self.stream, fieldnames=columns, lineterminator="\n", extrasaction="ignore"
+            )
+            if self.header:
                 self._csv.writeheader()
+        return self._csv
 
     def write(self, verdict: CallVerdict) -> None:
-        if self._csv is not None:
-            self._csv.writerow(_csv_row(verdict))
+        if self.fmt == "csv":
+            writer = self._csv_writer(verdict)
+            writer.writerow(csv_row(verdict, writer.fieldnames))
         else:
             self.stream.write(json.dumps(verdict.to_dict(), ensure_ascii=False) + "\n")
         self.stream.flush()
+
+    def close(self) -> None:
+        """Write the header of a CSV output that got no record (an empty run still has one)."""
+        if self.fmt == "csv" and self._csv is None:
+            self._csv_writer(None)
+            self.stream.flush()
+
+
+def csv_columns(first: CallVerdict | None) -> tuple[str, ...]:
+    """The verdict's columns, one per meta key of the first call (sorted), then the rest of
+    any call's meta as JSON in one column, so that no meta is lost in a stream of calls."""
+    keys = sorted(meta_column(k) for k in (first.meta if first is not None else {}))
+    return (*COLUMNS, *keys, OTHER_META)
+
+
+def csv_row(verdict: CallVerdict, columns: Sequence[str]) -> dict[str, object]:
+    row = _csv_row(verdict)
+    meta = {meta_column(k): v for k, v in verdict.meta.items()}
+    for column in columns:
+        if column in meta:
+            value = meta.pop(column)
+            row[column] = value if isinstance(value, str | int | float | bool) else _json(value)
+        elif column not in row and column != OTHER_META:
+            row[column] = ""
+    if OTHER_META in columns:
+        row[OTHER_META] = _json(meta) if meta else ""
+    return row
+
+
+def _json(value: object) -> str:
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
 
 
 def _summary(counts: dict[str, int], resumed: int = 0) -> str:
@@ -150,7 +197,26 @@ def _local_dask_cluster(jobs: int, *, quiet: bool):
     )
 
 
+def _columns(value: str | None) -> tuple[str, ...] | None:
+    """``--columns id,straight_to_data,agent``: verdict columns and meta keys, in that order."""
+    if value is None:
+        return None
+    columns = tuple(dict.fromkeys(c.strip() for c in value.split(",") if c.strip()))
+    if not columns:
+        raise EmpathyScoreError("--columns needs at least one column name")
+    return columns
+
+
 def _check_score_options(args: argparse.Namespace) -> None:
+    if args.columns is not None and args.format != "csv":
+        raise EmpathyScoreError("--columns is for --format csv")
+    needed = {"id", "source", "status"}
+    chosen = set(_columns(args.columns) or needed)
+    if args.resume and args.format == "csv" and not needed <= chosen:
+        raise EmpathyScoreError(
+            "--resume with --columns needs id, source and status among them, to know which "
+            "calls were done"
+        )
     if args.resume and not args.out:
         raise EmpathyScoreError("--resume needs --out FILE: the output of the run to continue")
     if args.scheduler and args.backend != "dask":
@@ -167,7 +233,7 @@ def cmd_score(args: argparse.Namespace) -> int:
     counts = dict.fromkeys(("calls", "ok", "error", "opportunity", "straight_to_data"), 0)
     previous = PreviousRun()
     if args.resume:
-        previous = read_previous(args.out, args.format, CSV_COLUMNS)
+        previous = read_previous(args.out, args.format)
         counts.update(previous.counts)
     resumed = previous.calls
     entries = scorer.iter_inputs(args.paths)
@@ -186,7 +252,12 @@ def cmd_score(args: argparse.Namespace) -> int:
         if args.backend == "dask" and scheduler is None:
             cluster = _local_dask_cluster(args.jobs, quiet=args.quiet)
             scheduler = cluster.scheduler_address  # and on, as with any other cluster
-        writer = _Writer(out, args.format, header=not previous.has_header)
+        writer = _Writer(
+            out,
+            args.format,
+            header=not previous.has_header,
+            columns=previous.columns or _columns(args.columns),
+        )
         verdicts = scorer.score_many(
             entries,
             n_jobs=args.jobs,
@@ -206,6 +277,7 @@ def cmd_score(args: argparse.Namespace) -> int:
             counts["ok" if verdict.ok else "error"] += 1
             counts["opportunity"] += verdict.opportunity
             counts["straight_to_data"] += verdict.straight_to_data
+        writer.close()
     except KeyboardInterrupt:
         interrupted = True
     finally:
@@ -409,6 +481,13 @@ def build_parser() -> argparse.ArgumentParser:
     score.add_argument("paths", nargs="+", metavar="PATH", help="files or folders")
     score.add_argument("--format", choices=("jsonl", "csv"), default="jsonl")
     score.add_argument("--out", metavar="FILE", help="write here instead of standard output")
+    score.add_argument(
+        "--columns",
+        metavar="LIST",
+        help="CSV only: these columns, in this order, e.g. id,straight_to_data,agent,team "
+        "(verdict fields and meta keys); default: every verdict field, one column per meta "
+        f"key of the first call, and the rest of any call's meta as JSON in '{OTHER_META}'",
+    )
     score.add_argument("--alias", action="append", metavar="LABEL=ROLE", help=alias_help)
     score.add_argument("--agent-speaker", metavar="LABEL", help=agent_help)
     _model_options(score)

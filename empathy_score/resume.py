@@ -36,6 +36,7 @@ class PreviousRun:
     done: CallCounts = field(default_factory=CallCounts)
     counts: Counter[str] = field(default_factory=Counter)
     has_header: bool = False
+    columns: tuple[str, ...] = ()  # a CSV output's header, as the earlier run wrote it
     torn_bytes: int = 0  # length of the torn record cut off the end
 
     @property
@@ -67,8 +68,12 @@ def _flag(value: Any) -> bool:
     return value is True or value == "True"
 
 
-def read_previous(path: str | Path, fmt: str, columns: Sequence[str]) -> PreviousRun:
-    """Read the records in ``path`` (``jsonl`` or ``csv`` with ``columns``); repair a torn end.
+def read_previous(path: str | Path, fmt: str, columns: Sequence[str] | None = None) -> PreviousRun:
+    """Read the records in ``path`` (``jsonl`` or ``csv``); repair a torn end.
+
+    A CSV output must have ``columns`` as its header, or, with ``columns=None``, any header
+    that holds ``id``, ``source`` and ``status`` (the run's choice of columns, kept in
+    :attr:`PreviousRun.columns` for the records that follow).
 
     Returns an empty :class:`PreviousRun` when the file does not exist or is empty. A torn last
     record is truncated away, on disk. A damaged record anywhere else, or a file in another
@@ -98,6 +103,7 @@ def read_previous(path: str | Path, fmt: str, columns: Sequence[str]) -> Previou
             end = record_end
             if fmt == "csv" and not previous.has_header:
                 previous.has_header = True
+                previous.columns = tuple(record)
                 continue
             key = (str(record["id"]), str(record["source"] or ""))
             previous.done.add(key)
@@ -131,11 +137,12 @@ def _jsonl_records(
 
 
 def _csv_records(
-    lines: Iterable[bytes], columns: Sequence[str]
+    lines: Iterable[bytes], columns: Sequence[str] | None
 ) -> Iterator[tuple[int, dict[str, Any] | None, int, bool]]:
     """(line, row as a dict or None, end offset, torn) per CSV record (header first).
 
-    Torn: no line end, or a quoted field still open at the end of the file.
+    Torn: no line end, or a quoted field still open at the end of the file. The header must
+    be ``columns``, or (``None``) any header with ``id``, ``source`` and ``status``.
 
     Records may span lines (quoted newlines), so the reader is fed line by line and the
     offset taken after each record it returns.
@@ -151,7 +158,7 @@ def _csv_records(
             yield segment.decode("utf-8", errors="replace")
 
     reader = csv.reader(decoded(), strict=True)
-    first = True
+    header: list[str] | None = None
     while True:
         line = reader.line_num + 1
         try:
@@ -161,7 +168,10 @@ def _csv_records(
         except csv.Error:
             yield line, None, end, True
             return
-        expected = list(columns) if first else None
-        ok = complete and len(row) == len(columns) and (expected is None or row == expected)
-        yield line, (dict(zip(columns, row, strict=True)) if ok else None), end, not complete
-        first = False
+        if header is None:  # the first record: the header
+            wanted = list(columns) if columns is not None else row
+            ok = complete and row == wanted and {"id", "source", "status"} <= set(row)
+            header = row
+        else:
+            ok = complete and len(row) == len(header)
+        yield line, (dict(zip(header, row, strict=True)) if ok else None), end, not complete

@@ -15,7 +15,7 @@ from .verdict import CallVerdict
 if TYPE_CHECKING:
     import pandas
 
-__all__ = ["COLUMNS", "row", "verdicts_to_frame"]
+__all__ = ["COLUMNS", "OTHER_META", "meta_column", "row", "verdicts_to_frame"]
 
 COLUMNS = (
     "id",
@@ -33,6 +33,16 @@ COLUMNS = (
     "data_requests",
     "opportunities",
 )
+
+
+#: The CSV column that holds, as JSON, the meta keys that have no column of their own.
+OTHER_META = "meta"
+
+
+def meta_column(key: object) -> str:
+    """A meta key's column: the key itself, or ``meta.<key>`` where a verdict column has it."""
+    key = str(key)
+    return f"meta.{key}" if key in COLUMNS or key == OTHER_META else key
 
 
 def row(verdict: CallVerdict) -> dict[str, Any]:
@@ -62,7 +72,7 @@ def verdicts_to_frame(verdicts: Iterable[CallVerdict]) -> pandas.DataFrame:
         ) from None
     rows, keys = [], set()
     for verdict in verdicts:
-        meta = {(f"meta.{k}" if k in COLUMNS else str(k)): v for k, v in verdict.meta.items()}
+        meta = {meta_column(k): v for k, v in verdict.meta.items()}
         keys.update(meta)
         rows.append({**row(verdict), **meta})
     return pandas.DataFrame(rows, columns=[*COLUMNS, *sorted(keys)])
