@@ -888,6 +888,21 @@ _COLOURS = {WORSE: "#b03a2e", BETTER: "#1e7b45", NO_DIFFERENCE: "#2d5f8b", TOO_S
 _BASELINE_COLOUR = "#6c3483"
 
 
+def _missing_first(group: GroupSummary) -> tuple[float, str]:
+    value = group.missing_rate.value
+    return (-(value if value is not None else -1.0), group.label)
+
+
+def _judged(report: EmpathyReport) -> list[GroupSummary]:
+    """The groups with enough calls to judge, the most empathy missing first."""
+    return sorted((g for g in report.groups if not g.too_small), key=_missing_first)
+
+
+def _too_small(report: EmpathyReport) -> list[GroupSummary]:
+    """The groups with too few calls to judge, in the report's order (by name)."""
+    return [g for g in report.groups if g.too_small]
+
+
 def _chart_svg(report: EmpathyReport) -> str:
     """The missing rate of every group with its interval, against the baseline line, as SVG.
 
@@ -902,7 +917,7 @@ def _chart_svg(report: EmpathyReport) -> str:
     except ImportError as err:  # pragma: no cover - matplotlib is a dependency
         raise EmpathyScoreError("the HTML report needs matplotlib: pip install matplotlib") from err
 
-    rows = [report.overall, *report.groups]
+    rows = [report.overall, *_judged(report)]
     with matplotlib.rc_context(
         {"svg.hashsalt": "empathy-score", "svg.fonttype": "path", "font.size": 9}
     ):
@@ -967,18 +982,27 @@ padding:0 1rem;color:#1f1f1f;line-height:1.45}
 h1{font-size:1.6rem;margin-bottom:.2rem}h2{font-size:1.2rem;margin-top:2rem}
 .lead{color:#444}figure{margin:1rem 0}figure svg{width:100%;max-width:54rem;height:auto}
 figcaption{font-size:.85rem;color:#555}
-table{border-collapse:collapse;font-size:.9rem;margin:.5rem 0}
-th,td{padding:.3rem .6rem;border-bottom:1px solid #ddd;text-align:left;vertical-align:top}
-td.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
+table{border-collapse:collapse;font-size:.85rem;margin:.5rem 0}table.groups{width:100%}
+th,td{padding:.3rem .45rem;border-bottom:1px solid #ddd;text-align:left;vertical-align:top}
+th{font-weight:600}td.n{text-align:right;font-variant-numeric:tabular-nums}
+td.n b{font-weight:inherit;white-space:nowrap}td.n small{display:block;white-space:nowrap}
 small{color:#666}tr.overall{font-weight:600;background:#f6f6f6}
 .j-worse{color:#b03a2e}.j-better{color:#1e7b45}.j-small{color:#777}
 ol.calls>li{margin-bottom:1rem}.why{margin:.2rem 0;color:#444}
 ul.turns{list-style:none;padding-left:0;margin:.3rem 0}
 ul.turns li{margin:.15rem 0}.who{display:inline-block;min-width:9rem;color:#666;font-size:.85rem}
-mark{padding:0 .2rem;border-radius:.2rem}mark.opportunity{background:#fdebb3}
+mark{padding:0 .2rem;border-radius:.2rem;overflow-wrap:anywhere}mark.opportunity{background:#fdebb3}
 mark.marker{background:#c9efd4}mark.request{background:#f8c9c4}
 mark small{font-size:.7rem;margin-left:.3rem}
-.scroll{overflow-x:auto}footer{margin-top:2rem;font-size:.85rem;color:#555}
+footer{margin-top:2rem;font-size:.85rem;color:#555}
+@media (max-width:48rem){
+body{margin:1rem auto}table.groups thead{display:none}
+table.groups,table.groups tbody,table.groups tr,table.groups td{display:block;width:auto}
+table.groups tr{border:1px solid #ddd;border-radius:.3rem;margin:.6rem 0;padding:.3rem .5rem}
+table.groups td{border:0;padding:.15rem 0;text-align:right;overflow-wrap:anywhere}
+table.groups td::before{content:attr(data-label);float:left;color:#555;font-weight:400}
+table.groups td.name{text-align:left;font-weight:600}table.groups td.name::before{content:none}
+td.n small{display:inline;margin-left:.4rem}}
 """
 
 
@@ -986,11 +1010,12 @@ def _esc(value: object) -> str:
     return html.escape(str(value), quote=True)
 
 
-def _rate_cell(rate: Rate) -> str:
+def _rate_cell(rate: Rate, label: str) -> str:
+    head = f'<td class="n" data-label="{_esc(label)}">'
     if rate.value is None or rate.low is None or rate.high is None:
-        return '<td class="n">–</td>'
+        return f"{head}–</td>"
     return (
-        f'<td class="n">{rate.value * 100:.1f}%<br><small>{rate.low * 100:.1f}–'
+        f"{head}<b>{rate.value * 100:.1f}%</b><small>{rate.low * 100:.1f}–"
         f"{rate.high * 100:.1f} · {rate.count}/{rate.denominator}</small></td>"
     )
 
@@ -999,29 +1024,58 @@ _JUDGEMENT_CLASS = {WORSE: "j-worse", BETTER: "j-better", TOO_SMALL: "j-small", 
 
 
 def _group_table(report: EmpathyReport) -> str:
+    """Overall and the groups with enough calls, the most empathy missing first; the rest in a
+    small table of their own, so that many small groups do not bury the ones to act on."""
     base = f"{report.baseline * 100:g}%"
+    columns = (
+        ("calls", "calls"),
+        ("errors", "errors"),
+        ("with an opportunity", "with an opportunity"),
+        ("empathy missing", "empathy missing"),
+        (f"vs {base}", f"vs {base}"),
+        ("p", "p"),
+        ("empathy first", "empathy first"),
+        ("straight to data", "straight to data"),
+    )
     head = (
-        f"<tr><th>{_esc(' / '.join(report.by))}</th><th>calls</th><th>errors</th>"
-        "<th>with an opportunity</th><th>empathy shown</th><th>empathy missing</th>"
-        f"<th>vs {_esc(base)}</th><th>p</th><th>empathy first</th><th>straight to data</th>"
-        "<th>judgement</th></tr>"
+        f"<tr><th>{_esc(' / '.join(report.by) or 'calls')}</th><th>judgement</th>"
+        + "".join(f"<th>{_esc(name)}</th>" for name, _ in columns)
+        + "</tr>"
     )
     body = []
-    for group in (report.overall, *report.groups):
+    for group in (report.overall, *_judged(report)):
         css = "overall" if not group.key else ""
         body.append(
-            f'<tr class="{css}"><td>{_esc(group.label)}</td>'
-            f'<td class="n">{group.calls}</td><td class="n">{group.errors}</td>'
-            f'<td class="n">{group.opportunity_calls}</td>'
-            f"{_rate_cell(group.empathy_rate)}{_rate_cell(group.missing_rate)}"
-            f'<td class="n">{_esc(_pp_text(group.difference_pp))}</td>'
-            f'<td class="n">{_esc(_p_text(group.p_value))}</td>'
-            f"{_rate_cell(group.empathy_first_rate)}{_rate_cell(group.straight_to_data_rate)}"
-            f'<td class="{_JUDGEMENT_CLASS[group.judgement]}">{_esc(group.judgement)}</td></tr>'
+            f'<tr class="{css}"><td class="name">{_esc(group.label)}</td>'
+            f'<td class="{_JUDGEMENT_CLASS[group.judgement]}" data-label="judgement">'
+            f"{_esc(group.judgement)}</td>"
+            f'<td class="n" data-label="calls">{group.calls}</td>'
+            f'<td class="n" data-label="errors">{group.errors}</td>'
+            f'<td class="n" data-label="with an opportunity">{group.opportunity_calls}</td>'
+            f"{_rate_cell(group.missing_rate, 'empathy missing')}"
+            f'<td class="n" data-label="vs {_esc(base)}">{_esc(_pp_text(group.difference_pp))}</td>'
+            f'<td class="n" data-label="p">{_esc(_p_text(group.p_value))}</td>'
+            f"{_rate_cell(group.empathy_first_rate, 'empathy first')}"
+            f"{_rate_cell(group.straight_to_data_rate, 'straight to data')}</tr>"
         )
+    table = f'<table class="groups"><thead>{head}</thead><tbody>{"".join(body)}</tbody></table>'
+    small = _too_small(report)
+    if not small:
+        return table
+    rows = "".join(
+        f'<tr><td class="name">{_esc(g.label)}</td><td class="n" data-label="calls">{g.calls}'
+        f'</td><td class="n" data-label="with an opportunity">{g.opportunity_calls}</td>'
+        f"{_rate_cell(g.missing_rate, 'empathy missing')}</tr>"
+        for g in small
+    )
     return (
-        f'<div class="scroll"><table class="groups"><thead>{head}</thead>'
-        f"<tbody>{''.join(body)}</tbody></table></div>"
+        f"{table}<h3>Too few calls to judge ({len(small)} group{'s' if len(small) != 1 else ''})"
+        "</h3>"
+        f"<p><small>Fewer than {report.min_group_size} calls with an opportunity each: their "
+        "rates are shown, not judged, and they are left out of the chart.</small></p>"
+        f'<table class="groups small"><thead><tr><th>{_esc(" / ".join(report.by))}</th>'
+        "<th>calls</th><th>with an opportunity</th><th>empathy missing</th></tr></thead>"
+        f"<tbody>{rows}</tbody></table>"
     )
 
 
@@ -1068,6 +1122,18 @@ def _worst_html(report: EmpathyReport) -> str:
     return f'<ol class="calls">{"".join(items)}</ol>'
 
 
+def _chart_note(report: EmpathyReport) -> str:
+    small = len(_too_small(report))
+    if not small:
+        return f"a hollow point has fewer than {report.min_group_size} calls with an opportunity."
+    groups = f"{small} groups with" if small != 1 else "1 group with"
+    verb = "are" if small != 1 else "is"
+    return (
+        f"{groups} fewer than {report.min_group_size} calls with an opportunity {verb} left out "
+        "(see the table below)."
+    )
+
+
 def _render_html(report: EmpathyReport) -> str:
     overall = report.overall
     base = f"{report.baseline * 100:g}%"
@@ -1099,8 +1165,8 @@ def _render_html(report: EmpathyReport) -> str:
 <figure class="chart">
 {_chart_svg(report)}
 <figcaption>Share of calls with an opportunity where the agent showed no empathy, with its 95%
-Wilson interval; the dashed line is the baseline of {_esc(base)}. Hollow points: fewer than
-{report.min_group_size} calls with an opportunity, too few to judge.</figcaption>
+Wilson interval; the dashed line is the baseline of {_esc(base)}. Groups with enough calls to
+judge, the most empathy missing first; {_chart_note(report)}</figcaption>
 </figure>
 </section>
 <section id="rates">

@@ -147,7 +147,14 @@ def test_the_page_needs_nothing_from_the_network(make):
 def test_the_page_holds_the_chart_the_tables_and_the_worst_calls():
     tree = parse(grouped_report().to_html())
     assert tree.inside("svg", "figure.chart")
-    assert len(tree.inside("tr", "table.groups")) == 1 + 4  # header, all calls, three agents
+    # header, all calls and the two agents with enough calls, the most empathy missing first
+    assert len(tree.inside("tr", "table.groups")) == 1 + 3
+    names = [a for a in tree.inside("td", "table.groups") if a.get("class") == "name"]
+    assert len(names) == 3
+    page = grouped_report().to_html()
+    assert page.index(">AG-14<") < page.index(">AG-3<")  # 76.5% missing before 12.5%
+    # the agent with one call: in a small table of its own, not judged
+    assert len(tree.inside("tr", "table.groups small")) == 1 + 1
     marks = {a["class"] for a in tree.inside("mark", "ol.calls")}
     assert marks == {"opportunity", "request"}
 
@@ -224,3 +231,65 @@ def test_the_chart_is_drawn_on_screen(tmp_path):
     assert count("#6c3483") > 100, "the dashed baseline line is not on screen"
     assert count("#1e7b45") > 30, "AG-3's point and interval (better than baseline) are missing"
     assert count("#b03a2e") > 30, "AG-14's point and interval (worse than baseline) are missing"
+
+
+# --- the layout a person reads: a 1,200 px screen, a phone, many groups -------------------------
+
+ARTEFACTS = Path(__file__).resolve().parents[1] / "artifacts"
+#: Measures, in the browser, what would need a scrollbar; the page itself runs no script (its
+#: Content-Security-Policy forbids them), so the probe goes into a copy made for the test.
+PROBE = """<script>
+var over = [], page = document.documentElement;
+if (page.scrollWidth > window.innerWidth + 1) over.push("page " + page.scrollWidth);
+document.querySelectorAll("body, main, section, div, table, figure").forEach(function (e) {
+  if (e.scrollWidth > e.clientWidth + 1) over.push(e.tagName + "." + e.className);
+});
+document.title = "LAYOUT " + JSON.stringify(over);
+</script></body>"""
+
+
+def many_groups_report():
+    """150 agents: four with enough calls to judge, the rest with three calls each."""
+    verdicts = []
+    for agent in range(150):
+        calls = 40 if agent < 4 else 3
+        verdicts += [
+            verdict(f"g{agent}-{i}", "straight" if (i + agent) % 3 else "first", f"AG-{agent}")
+            for i in range(calls)
+        ]
+    return summarize(verdicts, by="agent")
+
+
+def test_many_small_groups_are_folded_out_of_the_chart_and_the_main_table():
+    page = many_groups_report().to_html()
+    tree = parse(page)
+    assert len(tree.inside("tr", "table.groups")) == 1 + 1 + 4  # header, all calls, 4 judged
+    assert len(tree.inside("tr", "table.groups small")) == 1 + 146
+    assert "146 groups with fewer than 30 calls with an opportunity are left out" in page
+
+
+@needs_chromium
+@pytest.mark.parametrize(("width", "height"), [(1200, 900), (390, 844)], ids=["1200px", "phone"])
+@pytest.mark.parametrize(
+    "make", [grouped_report, many_groups_report], ids=["grouped", "150 groups"]
+)
+def test_nothing_needs_a_horizontal_scrollbar(tmp_path, make, width, height):
+    page = make().to_html()
+    probed = re.sub(r'<meta http-equiv="Content-Security-Policy"[^>]*>', "", page)
+    path = tmp_path / "report.html"
+    path.write_text(probed.replace("</body>", PROBE), encoding="utf-8")
+    dom, _ = browse(path, tmp_path / "profile", f"--window-size={width},{height}")
+    found = re.search(r"<title>LAYOUT (.*?)</title>", dom)
+    assert found, dom[:500]
+    assert json.loads(found.group(1).replace("&gt;", ">")) == []
+    # what a person would see, kept for a look after the run (tests/artifacts is not committed)
+    ARTEFACTS.mkdir(exist_ok=True)
+    shot = ARTEFACTS / f"report-{make.__name__.removesuffix('_report')}-{width}px.png"
+    (tmp_path / "page.html").write_text(page, encoding="utf-8")
+    browse(
+        tmp_path / "page.html",
+        tmp_path / "profile2",
+        f"--screenshot={shot}",
+        f"--window-size={width},{height}",
+    )
+    assert shot.stat().st_size > 10_000
