@@ -1,7 +1,10 @@
-"""The README cannot drift: its Python examples run, and its first lines are the two commands."""
+"""The README cannot drift: its examples run and print what it shows, and its first lines are
+the two commands."""
 
+import doctest
 import os
 import re
+import shlex
 
 import pytest
 
@@ -32,5 +35,44 @@ def test_every_python_example_in_the_readme_runs(readme, repo_root, capsys):
     try:
         for block in blocks:
             exec(compile(block, "README.md", "exec"), {"__name__": "readme_example"})
+    finally:
+        os.chdir(cwd)
+
+
+def test_every_interactive_example_prints_what_the_readme_shows(readme, repo_root):
+    blocks = re.findall(r"```pycon\n(.*?)```", readme, flags=re.DOTALL)
+    assert blocks, "the README has no interactive examples"
+    cwd = os.getcwd()
+    os.chdir(repo_root)
+    try:
+        for number, block in enumerate(blocks):
+            test = doctest.DocTestParser().get_doctest(block, {}, f"README pycon {number}", None, 0)
+            runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS)
+            runner.run(test, out=lambda text: pytest.fail(text, pytrace=False))
+            assert runner.summarize(verbose=False).attempted > 0
+    finally:
+        os.chdir(cwd)
+
+
+def test_every_shown_command_output_is_the_real_output(readme, repo_root, capsys):
+    """A block after ``<!-- output of: CMD -->`` is what CMD prints; a last line of "…" stands
+    for the rest."""
+    from empathy_score.cli import main
+
+    shown = re.findall(r"<!-- output of: (.*?) -->\n```text\n(.*?)```", readme, flags=re.DOTALL)
+    assert shown, "the README shows no command output"
+    cwd = os.getcwd()
+    os.chdir(repo_root)
+    try:
+        for command, block in shown:
+            argv = shlex.split(command)
+            assert argv[0] == "empathy-score"
+            main(argv[1:])
+            printed = capsys.readouterr().out.splitlines()
+            lines = block.rstrip("\n").splitlines()
+            if lines[-1].strip() == "…":
+                lines = lines[:-1]
+                printed = printed[: len(lines)]
+            assert printed == lines, command
     finally:
         os.chdir(cwd)
