@@ -76,3 +76,42 @@ def test_every_shown_command_output_is_the_real_output(readme, repo_root, capsys
             assert printed == lines, command
     finally:
         os.chdir(cwd)
+
+
+def test_the_documented_report_json_is_the_report_json(readme, rules_scorer):
+    """Every key of the report's JSON is in the README's table, and every documented key is
+    in the JSON."""
+    import json
+
+    import empathy_score as es
+
+    section = readme[readme.index("#### The report's JSON") :]
+    section = section[: section.index("\n\n", section.index("| object |"))]
+    documented: dict[str, set[str]] = {}
+    rows = [line for line in section.splitlines() if line.startswith("|")][2:]  # past the head
+    for line in rows:
+        cells = [c.strip() for c in line.strip("|").split("|")]
+        documented.setdefault(cells[0], set()).update(re.findall(r"`(\w+)`", cells[1]))
+
+    calls = [
+        es.Transcript(
+            id=f"c{n}",
+            turns=es.parse_text(
+                "Klant: Mijn hond is aangereden.\nAgent: Wat is uw polisnummer?"
+            ).turns,
+            meta={"agent": f"AG-{n % 2}"},
+        )
+        for n in range(4)
+    ]
+    report = json.loads(es.summarize(rules_scorer.score_many(calls), by="agent").to_json())
+    group = report["groups"][0]
+    worst = report["worst_calls"][0]
+    actual = {
+        "report": set(report),
+        "group": set(group),
+        "rate": set(group["missing_rate"]),
+        "worst call": set(worst),
+        "snippet": set(worst["opening"][0]),
+    }
+    assert set(report["overall"]) == actual["group"] - {"group"}
+    assert documented == actual
