@@ -236,7 +236,7 @@ def _lemma_values(patterns: list[dict[str, Any]]) -> list[str]:
                 if isinstance(value, str):
                     words.append(value)
                 elif isinstance(value, dict):
-                    words += [w for key in ("IN",) for w in value.get(key, ())]
+                    words += value.get("IN", ())
     return words
 
 
