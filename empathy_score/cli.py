@@ -207,7 +207,30 @@ def _columns(value: str | None) -> tuple[str, ...] | None:
     return columns
 
 
+def _check_output(out: str | None, inputs: Sequence[str], *, keep: bool, force: bool) -> None:
+    """Refuse an output that would destroy input or earlier work, before anything is opened.
+
+    ``keep``: the command appends to it (``--resume``); ``force``: the user said to overwrite.
+    """
+    if out is None or not os.path.lexists(out):
+        return
+    if os.path.isdir(out):
+        raise EmpathyScoreError(f"--out {out}: is a folder; give a file name")
+    for given in inputs:
+        try:
+            same = os.path.isfile(given) and os.path.samefile(given, out)
+        except OSError:
+            same = False
+        if same:
+            raise EmpathyScoreError(f"--out {out}: is one of the inputs ({given}); write elsewhere")
+    if not keep and not force and os.path.getsize(out) > 0:
+        raise EmpathyScoreError(
+            f"--out {out}: exists and is not empty; --resume continues it, --force overwrites it"
+        )
+
+
 def _check_score_options(args: argparse.Namespace) -> None:
+    _check_output(args.out, args.paths, keep=args.resume, force=args.force)
     if args.columns is not None and args.format != "csv":
         raise EmpathyScoreError("--columns is for --format csv")
     needed = {"id", "source", "status"}
@@ -236,7 +259,8 @@ def cmd_score(args: argparse.Namespace) -> int:
         previous = read_previous(args.out, args.format)
         counts.update(previous.counts)
     resumed = previous.calls
-    entries = scorer.iter_inputs(args.paths)
+    # the output is never read as input, however its folder or path is given
+    entries = scorer.iter_inputs(args.paths, exclude=[args.out] if args.out else [])
     if resumed:
         entries = skip_done(entries, previous.done)  # counts previous.done down
     out: TextIO = (
@@ -378,6 +402,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     from .report import is_verdict_file, read_verdicts, render, summarize
 
     _existing(args.paths, "report")
+    _check_output(args.out, args.paths, keep=False, force=args.force)
     verdicts: list[CallVerdict | dict] = []
     to_score = []
     for path in args.paths:
@@ -481,6 +506,9 @@ def build_parser() -> argparse.ArgumentParser:
     score.add_argument("paths", nargs="+", metavar="PATH", help="files or folders")
     score.add_argument("--format", choices=("jsonl", "csv"), default="jsonl")
     score.add_argument("--out", metavar="FILE", help="write here instead of standard output")
+    score.add_argument(
+        "--force", action="store_true", help="overwrite an existing --out (else: --resume)"
+    )
     score.add_argument(
         "--columns",
         metavar="LIST",
@@ -606,6 +634,7 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--format", choices=("text", "json", "csv", "html"), default="text")
     _model_options(report)
     report.add_argument("--out", metavar="FILE", help="write here instead of standard output")
+    report.add_argument("--force", action="store_true", help="overwrite an existing --out")
     report.add_argument(
         "--show-pii",
         action="store_true",

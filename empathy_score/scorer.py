@@ -183,22 +183,28 @@ class EmpathyScorer:
         return self.score_transcript(transcript)
 
     def iter_inputs(
-        self, items: Item | Iterable[Item | TranscriptError]
+        self,
+        items: Item | Iterable[Item | TranscriptError],
+        *,
+        exclude: Iterable[str | Path] = (),
     ) -> Iterator[Transcript | TranscriptError]:
         """Every call in the given paths (folders walked) and transcripts, errors in place.
 
         A :class:`TranscriptError` among the items (as :func:`iter_transcripts` yields them) is
         passed on, so that it becomes an error verdict in its place. A call whose id was
-        already read, from any item, becomes an error naming both places.
+        already read, from any item, becomes an error naming both places. Folder walks skip
+        the ``exclude`` files (e.g. the run's own output inside an input folder), identified
+        when the walk starts.
         """
         if isinstance(items, str | Path | Transcript):
             items = [items]
+        exclude = list(exclude)
         seen = SeenIds()  # id -> where first read, across all items
         for item in items:
             if isinstance(item, Transcript | TranscriptError):
                 yield from flag_duplicate_ids([item], seen)
             else:
-                calls = _iter_calls(item, self.aliases, self.agent_speaker)
+                calls = _iter_calls(item, self.aliases, self.agent_speaker, exclude=exclude)
                 yield from flag_duplicate_ids(calls, seen)  # one check across all items
 
     def score_many(

@@ -137,6 +137,8 @@ class _ReadOptions:
 
     agent_speaker: str | None = None
     max_bytes: int = DEFAULT_MAX_BYTES
+    #: (device, inode) of files a folder walk never reads: the run's own output
+    skip: frozenset[tuple[int, int]] = frozenset()
 
     def __post_init__(self) -> None:
         if self.agent_speaker is not None and (
@@ -983,12 +985,15 @@ def _iter_calls(
     aliases: Mapping[str, str] | None = None,
     agent_speaker: str | None = None,
     max_bytes: int = DEFAULT_MAX_BYTES,
+    exclude: Iterable[str | os.PathLike[str]] = (),
 ) -> Iterator[Transcript | TranscriptError]:
     """:func:`iter_transcripts` without its duplicate-id check, for a caller that runs one
     across all its inputs (the scorer): checking twice cost a digest lookup per call more,
-    and counted "call N of this run" from the start of each path instead of the run."""
+    and counted "call N of this run" from the start of each path instead of the run.
+
+    Folder walks never read the ``exclude`` files (compared as files, however spelled)."""
     roles = _merge_aliases(aliases)
-    options = _ReadOptions(agent_speaker, max_bytes)
+    options = _ReadOptions(agent_speaker, max_bytes, file_keys(exclude))
     if isinstance(paths, str | os.PathLike):
         paths = [paths]
     return _iter_paths(paths, roles, options)
@@ -1068,15 +1073,30 @@ def _iter_paths(
         if not is_dir:
             yield from _read_file(path, roles, options)
             continue
-        for found in _walk(path):
+        for found in _walk(path, options.skip):
             if isinstance(found, TranscriptError):
                 yield found
             else:
                 yield from _read_file(found, roles, options)
 
 
-def _walk(root: Path) -> Iterator[Path | TranscriptError]:
-    """Supported files under ``root`` in sorted order; unreadable folders as errors."""
+def file_keys(paths: Iterable[str | os.PathLike[str]]) -> frozenset[tuple[int, int]]:
+    """(device, inode) of each existing file: its identity however its path is spelled."""
+    keys = set()
+    for path in paths:
+        try:
+            status = os.stat(path)
+        except OSError:
+            continue
+        keys.add((status.st_dev, status.st_ino))
+    return frozenset(keys)
+
+
+def _walk(
+    root: Path, skip: frozenset[tuple[int, int]] = frozenset()
+) -> Iterator[Path | TranscriptError]:
+    """Supported files under ``root`` in sorted order (never those in ``skip``); unreadable
+    folders as errors."""
     visited: set[tuple[int, int]] = set()
 
     def visit(folder: Path) -> Iterator[Path | TranscriptError]:
@@ -1101,6 +1121,13 @@ def _walk(root: Path) -> Iterator[Path | TranscriptError]:
             if is_dir:
                 yield from visit(Path(entry.path))
             elif os.path.splitext(entry.name)[1].lower() in SUPPORTED_SUFFIXES:
+                if skip:
+                    try:
+                        status = entry.stat()
+                    except OSError:
+                        status = None
+                    if status is not None and (status.st_dev, status.st_ino) in skip:
+                        continue  # the run's own output, growing as the run reads
                 yield Path(entry.path)
 
     yield from visit(root)
