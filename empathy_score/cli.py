@@ -24,7 +24,7 @@ from typing import TextIO
 
 from . import __version__
 from .errors import EmpathyScoreError
-from .table import COLUMNS, OTHER_META, meta_column
+from .table import COLUMNS, OTHER_META, meta_column, spreadsheet_safe
 from .table import row as _csv_row
 from .verdict import CallVerdict, Evidence
 
@@ -89,16 +89,24 @@ def csv_columns(first: CallVerdict | None) -> tuple[str, ...]:
 
 
 def csv_row(verdict: CallVerdict, columns: Sequence[str]) -> dict[str, object]:
+    """A verdict's CSV cells; text that came from the input never starts a formula."""
     row = _csv_row(verdict)
+    for key in ("id", "source", "error"):
+        if isinstance(row[key], str):
+            row[key] = spreadsheet_safe(row[key])
     meta = {meta_column(k): v for k, v in verdict.meta.items()}
     for column in columns:
         if column in meta:
             value = meta.pop(column)
-            row[column] = value if isinstance(value, str | int | float | bool) else _json(value)
+            if isinstance(value, str):
+                value = spreadsheet_safe(value)
+            elif not isinstance(value, int | float | bool):
+                value = spreadsheet_safe(_json(value))
+            row[column] = value
         elif column not in row and column != OTHER_META:
             row[column] = ""
     if OTHER_META in columns:
-        row[OTHER_META] = _json(meta) if meta else ""
+        row[OTHER_META] = _json(meta) if meta else ""  # starts with "{": never a formula
     return row
 
 

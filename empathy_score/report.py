@@ -40,6 +40,7 @@ from typing import Any
 
 from .errors import EmpathyScoreError, ReportError
 from .redact import redact
+from .table import spreadsheet_safe
 from .verdict import ERROR, OK, CallVerdict
 
 __all__ = [
@@ -860,7 +861,7 @@ def _render_csv(report: EmpathyReport) -> str:
     for group in (report.overall, *report.groups):
         row: list[Any] = [
             "group" if group.key else "overall",
-            *(group.key or [""] * len(report.by)),
+            *(spreadsheet_safe(str(v)) for v in (group.key or [""] * len(report.by))),
             group.calls,
             group.errors,
             group.opportunity_calls,

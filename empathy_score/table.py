@@ -15,7 +15,7 @@ from .verdict import CallVerdict
 if TYPE_CHECKING:
     import pandas
 
-__all__ = ["COLUMNS", "OTHER_META", "meta_column", "row", "verdicts_to_frame"]
+__all__ = ["COLUMNS", "OTHER_META", "meta_column", "row", "spreadsheet_safe", "verdicts_to_frame"]
 
 COLUMNS = (
     "id",
@@ -33,6 +33,19 @@ COLUMNS = (
     "data_requests",
     "opportunities",
 )
+
+
+#: What a spreadsheet reads as the start of a formula ("=HYPERLINK(…)", "+31…", "@SUM").
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(text: str) -> str:
+    """Text from a transcript or its meta as a CSV cell no spreadsheet runs as a formula.
+
+    Such a cell gets a leading apostrophe, which spreadsheets show as text (OWASP's advice for
+    CSV injection); numbers the library formats itself never pass through here.
+    """
+    return f"'{text}" if text.startswith(_FORMULA_STARTS) else text
 
 
 #: The CSV column that holds, as JSON, the meta keys that have no column of their own.

@@ -68,3 +68,27 @@ def test_columns_is_for_csv_only(tmp_path, capsys):
     calls = _calls(tmp_path, {})
     assert main(["score", str(calls), "--columns", "id", "--quiet"]) == 2
     assert "--columns is for --format csv" in capsys.readouterr().err
+
+
+def test_no_cell_from_the_input_starts_a_formula(tmp_path, capsys):
+    calls = _calls(tmp_path, {"agent": '=HYPERLINK("http://x")', "team": "+31 6", "note": "@SUM"})
+    path = tmp_path / "calls.jsonl"
+    record = json.loads(path.read_text(encoding="utf-8"))
+    record["id"] = "-1+1"
+    path.write_text(json.dumps(record) + "\n", encoding="utf-8")
+    assert main(["score", str(calls), "--format", "csv", "--quiet", "--no-model"]) == 0
+    (row,) = _rows(capsys.readouterr().out)
+    assert row["id"] == "'-1+1"
+    assert row["agent"] == '\'=HYPERLINK("http://x")'
+    assert (row["team"], row["note"]) == ("'+31 6", "'@SUM")
+    assert row["straight_to_data"] == "True"  # our own values are left alone
+
+    verdicts = tmp_path / "v.jsonl"
+    assert main(["score", str(calls), "--out", str(verdicts), "--quiet", "--no-model"]) == 0
+    assert main(["report", str(verdicts), "--by", "agent", "--format", "csv"]) == 0
+    report = _rows(capsys.readouterr().out)
+    assert report[1]["agent"] == '\'=HYPERLINK("http://x")'
+    assert (
+        report[1]["missing_vs_baseline_pp"].startswith("+")
+        or report[1]["missing_vs_baseline_pp"][0].isdigit()
+    )  # numbers keep their sign
