@@ -41,6 +41,7 @@ import json
 import math
 import os
 import re
+import stat
 import warnings
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -195,6 +196,7 @@ class Turn:
             )
         if not isinstance(self.text, str):
             raise TypeError(f"text must be a string, got {type(self.text).__name__}")
+        object.__setattr__(self, "text", safe_text(self.text))
 
 
 class _MetaPickles:
@@ -261,27 +263,47 @@ class Transcript(_MetaPickles):
             if not isinstance(turn, Turn):
                 raise TypeError(f"turns must be Turn objects, got {type(turn).__name__}")
         object.__setattr__(self, "turns", turns)
+        object.__setattr__(self, "id", safe_text(self.id))
+        if self.source is not None:
+            object.__setattr__(self, "source", safe_text(self.source))
         object.__setattr__(self, "meta", MappingProxyType(_deep_copy(dict(self.meta))))
 
 
-_ATOMS = frozenset({str, int, float, bool, type(None)})
+_ATOMS = frozenset({int, float, bool, type(None)})
+#: Deeper than any call's metadata is: a deeper structure is refused, not copied, since
+#: copying it (or writing it out) would exhaust Python's recursion limit.
+MAX_META_DEPTH = 32
+#: Lone UTF-16 surrogates: JSON's "\ud800" escapes and undecodable file names give them, and
+#: no UTF-8 writer can write them.
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def safe_text(text: str) -> str:
+    """The text with every lone surrogate replaced by U+FFFD, so that it can be written."""
+    return _SURROGATE.sub("\ufffd", text) if _SURROGATE.search(text) else text
 
 
 def _deep_copy(value: Any, depth: int = 0) -> Any:
-    """``copy.deepcopy`` of metadata, fast for what JSON decodes to (dicts, lists, atoms).
+    """``copy.deepcopy`` of metadata, fast for what JSON decodes to (dicts, lists, atoms),
+    with lone surrogates in its strings replaced.
 
     Every call read from a file gets its metadata copied, and ``copy.deepcopy``'s generic
-    machinery was the largest part of reading a JSON call. Other types, and anything nested
-    deeper than JSON metadata ever is (a structure that contains itself), go to it unchanged.
+    machinery was the largest part of reading a JSON call. Other types go to it unchanged.
     """
     kind = type(value)
+    if kind is str:
+        return safe_text(value)
     if kind in _ATOMS:
         return value
-    if depth < 32:
+    if kind is dict or kind is list:
+        if depth >= MAX_META_DEPTH:
+            raise ValueError(f"meta is nested more than {MAX_META_DEPTH} levels deep")
         if kind is dict:
-            return {key: _deep_copy(item, depth + 1) for key, item in value.items()}
-        if kind is list:
-            return [_deep_copy(item, depth + 1) for item in value]
+            return {
+                _deep_copy(key, depth + 1): _deep_copy(item, depth + 1)
+                for key, item in value.items()
+            }
+        return [_deep_copy(item, depth + 1) for item in value]
     return copy.deepcopy(value)
 
 
@@ -569,7 +591,10 @@ def _transcript_from_json(
             turns.append(_turn_from_json(raw, roles=roles, line=line))
         except ValueError as reason:
             raise error(f"turns[{index}]: {reason}") from None
-    return Transcript(id=call_id, turns=tuple(turns), meta=meta, source=source)
+    try:
+        return Transcript(id=call_id, turns=tuple(turns), meta=meta, source=source)
+    except ValueError as reason:  # e.g. meta nested deeper than metadata ever is
+        raise error(str(reason)) from None
 
 
 def _turn_from_json(raw: Any, *, roles: Mapping[str, str], line: int | None) -> Turn:
@@ -1071,13 +1096,29 @@ def _iter_paths(
             yield _os_error(path, error)
             continue
         if not is_dir:
-            yield from _read_file(path, roles, options)
+            if os.path.exists(path) and not _is_regular(path):
+                yield _not_regular(path)  # a pipe would block the run before any record
+            else:
+                yield from _read_file(path, roles, options)
             continue
         for found in _walk(path, options.skip):
             if isinstance(found, TranscriptError):
                 yield found
             else:
                 yield from _read_file(found, roles, options)
+
+
+def _is_regular(entry: os.DirEntry | Path) -> bool:
+    """A regular file (after symlinks): the only kind opened, since reading a FIFO or a
+    device can block the run forever."""
+    try:
+        return stat.S_ISREG(entry.stat().st_mode)
+    except OSError:
+        return True  # gone or unreadable: reading it reports that, naming the file
+
+
+def _not_regular(path: Path) -> TranscriptError:
+    return TranscriptError("not a regular file (a pipe, socket or device): not read", path=path)
 
 
 def file_keys(paths: Iterable[str | os.PathLike[str]]) -> frozenset[tuple[int, int]]:
@@ -1121,6 +1162,9 @@ def _walk(
             if is_dir:
                 yield from visit(Path(entry.path))
             elif os.path.splitext(entry.name)[1].lower() in SUPPORTED_SUFFIXES:
+                if not _is_regular(entry):
+                    yield _not_regular(Path(entry.path))
+                    continue
                 if skip:
                     try:
                         status = entry.stat()

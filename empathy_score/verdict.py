@@ -18,7 +18,7 @@ from typing import Any
 
 from spacy.tokens import Doc
 
-from .transcript import AGENT, CUSTOMER, Transcript, _MetaPickles
+from .transcript import AGENT, CUSTOMER, Transcript, _MetaPickles, safe_text
 
 __all__ = ["ERROR", "OK", "CallVerdict", "Evidence", "decide", "verdict_from_evidence"]
 
@@ -81,8 +81,16 @@ class CallVerdict(_MetaPickles):
     def from_error(
         cls, error: BaseException | str, *, id: str, source: str | None = None
     ) -> CallVerdict:
-        """A verdict that records why a call could not be scored, so a batch loses nothing."""
-        return cls(id=id, source=source, status=ERROR, error=str(error))
+        """A verdict that records why a call could not be scored, so a batch loses nothing.
+
+        Its text is made writable: a file name that is not UTF-8 brings lone surrogates.
+        """
+        return cls(
+            id=safe_text(id),
+            source=safe_text(source) if source is not None else None,
+            status=ERROR,
+            error=safe_text(str(error)),
+        )
 
     def to_dict(self) -> dict[str, Any]:
         """The verdict as a JSON-ready record: the same keys as the CLI's JSONL output."""

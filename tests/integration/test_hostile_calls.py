@@ -1,0 +1,85 @@
+"""One hostile call or file never stops a batch: it becomes its own record, the rest are scored."""
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from empathy_score.cli import main
+
+DEMO = Path(__file__).resolve().parents[2] / "corpora" / "demo"
+TURNS = [
+    {"speaker": "customer", "text": "Mijn hond is aangereden."},
+    {"speaker": "agent", "text": "Wat is uw polisnummer?"},
+]
+
+
+def _records(text):
+    return [json.loads(line) for line in text.splitlines()]
+
+
+def _deep(levels):
+    meta: dict = {}
+    inner = meta
+    for _ in range(levels):
+        inner["a"] = {}
+        inner = inner["a"]
+    return meta
+
+
+def test_lone_surrogates_and_deep_meta_are_records_not_a_crash(tmp_path, capsys):
+    calls = tmp_path / "calls.jsonl"
+    lines = [
+        {"id": "gewoon", "turns": TURNS},
+        {
+            "id": "tekst",
+            "turns": [{"speaker": "customer", "text": "Mijn hond \ud800 is aangereden."}, TURNS[1]],
+        },
+        {"id": "id-\udfff", "meta": {"team": "\ud800", "\udc00": 1}, "turns": TURNS},
+        {"id": "diep", "meta": _deep(600), "turns": TURNS},
+        {"id": "daarna", "turns": TURNS},
+    ]
+    # json.dumps writes lone surrogates as \\u escapes, as a hostile exporter would
+    calls.write_text("\n".join(json.dumps(line) for line in lines) + "\n", encoding="utf-8")
+    out = tmp_path / "v.jsonl"
+    assert main(["score", str(calls), "--out", str(out), "--quiet", "--no-model"]) == 1
+    records = _records(out.read_text(encoding="utf-8"))  # valid UTF-8, valid JSON
+    assert [r["status"] for r in records] == ["ok", "ok", "ok", "error", "ok"]
+    assert records[1]["straight_to_data"] is True
+    assert records[2]["id"] == "id-\ufffd" and records[2]["meta"] == {"team": "\ufffd", "\ufffd": 1}
+    assert records[3]["error"] == f"{calls}:4: meta is nested more than 32 levels deep"
+
+
+@pytest.mark.skipif(os.name != "posix", reason="file names as bytes are a POSIX matter")
+def test_a_file_name_that_is_not_utf8_is_scored_and_written(tmp_path, capsys):
+    folder = tmp_path / "calls"
+    folder.mkdir()
+    shutil.copy(DEMO / "hond_aangereden.txt", folder / "gewoon.txt")
+    odd = os.path.join(os.fsencode(folder), b"caf\xe9.txt")
+    shutil.copy(DEMO / "hond_aangereden.txt", odd)
+    out = tmp_path / "v.jsonl"
+    code = main(["score", str(folder), "--out", str(out), "--quiet", "--no-model"])
+    records = _records(out.read_text(encoding="utf-8"))
+    assert code == 0
+    assert len(records) == 2 and all(r["status"] == "ok" for r in records)
+    assert any("\ufffd" in r["source"] for r in records)
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs FIFOs")
+def test_a_fifo_in_the_input_folder_is_an_error_record_not_a_hang(tmp_path, capsys):
+    folder = tmp_path / "calls"
+    folder.mkdir()
+    shutil.copy(DEMO / "hond_aangereden.txt", folder / "a.txt")
+    os.mkfifo(folder / "b.txt")  # nobody ever writes to it: opening it would block for good
+    os.mkfifo(tmp_path / "named.txt")
+    out = tmp_path / "v.jsonl"
+    argv = ["score", str(folder), str(tmp_path / "named.txt"), "--out", str(out), "--quiet"]
+    assert main([*argv, "--no-model"]) == 1
+    records = _records(out.read_text(encoding="utf-8"))
+    assert [r["status"] for r in records] == ["ok", "error", "error"]
+    assert records[1]["error"].endswith(
+        "b.txt: not a regular file (a pipe, socket or device): not read"
+    )
+    assert "named.txt: not a regular file" in records[2]["error"]
