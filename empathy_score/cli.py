@@ -322,6 +322,12 @@ def cmd_score(args: argparse.Namespace) -> int:
         again = " run the same command with --resume to continue" if args.out else ""
         print(f"empathy-score: interrupted after {counts['calls']} calls;{again}", file=sys.stderr)
         return EXIT_INTERRUPTED
+    if resumed and previous.calls == resumed:
+        print(
+            f"empathy-score: --resume: none of the {resumed} calls already in {args.out} "
+            "matched these inputs, so every input was scored again; were the inputs others?",
+            file=sys.stderr,
+        )
     if not args.quiet:
         print(_summary(counts, resumed), file=sys.stderr)
     return EXIT_INPUT_ERRORS if counts["error"] else EXIT_OK

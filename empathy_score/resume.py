@@ -45,13 +45,19 @@ class PreviousRun:
         return len(self.done)
 
 
+def _canonical(source: str | None) -> str:
+    """A source path as one file, however it was spelled (``calls/`` or ``/data/calls/``)."""
+    return os.path.realpath(source) if source else ""
+
+
 def entry_key(entry: Transcript | TranscriptError) -> Key:
-    """``(id, source)`` of an input as its verdict will carry them (``""`` for no source)."""
+    """``(id, source)`` of an input as its verdict will carry them, the source canonical
+    (``""`` for no source), so that a run resumed with the inputs spelled otherwise matches."""
     if isinstance(entry, TranscriptError):
         from .scorer import _error_id
 
-        return _error_id(entry), entry.path or ""
-    return entry.id, entry.source or ""
+        return _error_id(entry), _canonical(entry.path)
+    return entry.id, _canonical(entry.source)
 
 
 def skip_done(
@@ -105,7 +111,7 @@ def read_previous(path: str | Path, fmt: str, columns: Sequence[str] | None = No
                 previous.has_header = True
                 previous.columns = tuple(record)
                 continue
-            key = (str(record["id"]), str(record["source"] or ""))
+            key = (str(record["id"]), _canonical(str(record["source"] or "")))
             previous.done.add(key)
             previous.counts["calls"] += 1
             previous.counts["ok" if record["status"] == "ok" else "error"] += 1

@@ -312,9 +312,16 @@ def _deep_copy(value: Any, depth: int = 0) -> Any:
 # --------------------------------------------------------------------------------------------
 
 
+#: Characters that show as nothing: zero-width spaces and joiners, direction marks and
+#: embeddings, the word joiner, the byte-order mark and the soft hyphen. Editors and chat
+#: exports scatter them; they must never decide who is speaking.
+_INVISIBLE = re.compile("[\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
+
+
 def _normalise_label(label: str) -> str:
-    """Compare labels case-insensitively, with whitespace runs collapsed to one space."""
-    return " ".join(label.split()).casefold()
+    """Compare labels case-insensitively, with whitespace runs collapsed to one space and
+    invisible characters ignored."""
+    return " ".join(_INVISIBLE.sub("", label).split()).casefold()
 
 
 def _merge_aliases(aliases: Mapping[str, str] | None) -> Mapping[str, str]:
@@ -416,6 +423,8 @@ def _parse_lines(text: str, roles: Mapping[str, str], source: str | None) -> tup
     parts: list[str] = []
     for number, raw in enumerate(_LINE_BREAK.split(text), start=1):
         line = raw.strip()
+        if line and _INVISIBLE.match(line):  # "\u200bAgent: …" is still the agent speaking
+            line = _INVISIBLE.sub("", line[:40]).strip() + line[40:]
         if not line:
             continue
         labelled = _match_label(line, roles, source, number, first=speaker is None)

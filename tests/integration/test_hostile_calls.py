@@ -83,3 +83,20 @@ def test_a_fifo_in_the_input_folder_is_an_error_record_not_a_hang(tmp_path, caps
         "b.txt: not a regular file (a pipe, socket or device): not read"
     )
     assert "named.txt: not a regular file" in records[2]["error"]
+
+
+@pytest.mark.parametrize(
+    "invisible", ["\u200b", "\ufeff", "\u200e", "\u200f\u202a", " \u2060 "], ids=repr
+)
+def test_invisible_characters_never_decide_who_speaks(invisible):
+    from empathy_score import parse_text
+
+    call = parse_text(
+        f"Klant: Mijn hond is aangereden.\n{invisible}Agent: Wat is uw polisnummer?\n"
+        f"{invisible}Klant{invisible}: Hij ligt bij de dierenarts."
+    )
+    assert [(t.speaker, t.text) for t in call.turns] == [
+        ("customer", "Mijn hond is aangereden."),
+        ("agent", "Wat is uw polisnummer?"),
+        ("customer", "Hij ligt bij de dierenarts."),
+    ]

@@ -73,3 +73,33 @@ def test_report_does_not_overwrite_without_force(tmp_path, capsys):
     assert page.read_text(encoding="utf-8") == "last week's report\n"
     assert main(["report", str(verdicts), "--out", str(page), "--force"]) == 0
     assert page.read_text(encoding="utf-8").startswith("Empathy report:")
+
+
+def test_a_run_resumed_with_the_folder_spelled_otherwise_equals_a_clean_one(
+    tmp_path, capsys, monkeypatch
+):
+    calls = _folder(tmp_path)
+    clean = tmp_path / "clean.jsonl"
+    assert main(["score", str(calls), "--out", str(clean), "--quiet", "--no-model"]) == 0
+    out = tmp_path / "v.jsonl"
+    monkeypatch.chdir(tmp_path)
+    assert main(["score", "calls", "--out", "v.jsonl", "--quiet", "--no-model"]) == 0
+    lines = out.read_text(encoding="utf-8").splitlines(keepends=True)
+    out.write_text("".join(lines[:5]), encoding="utf-8")  # as if stopped after five calls
+    link = tmp_path / "elders"
+    link.symlink_to(calls)
+    again = ["score", str(link) + "/", "--out", str(out), "--quiet", "--no-model", "--resume"]
+    assert main(again) == 0
+    assert "none of the" not in capsys.readouterr().err
+    done = [json.loads(line)["id"] for line in out.read_text(encoding="utf-8").splitlines()]
+    assert done == [json.loads(line)["id"] for line in clean.read_text().splitlines()]
+
+
+def test_resume_says_so_when_nothing_earlier_matches(tmp_path, capsys):
+    out = tmp_path / "v.jsonl"
+    first = str(DEMO / "hond_aangereden.txt")
+    assert main(["score", first, "--out", str(out), "--quiet", "--no-model"]) == 0
+    other = str(DEMO / "zoon_ziek_leaseauto.txt")
+    assert main(["score", other, "--out", str(out), "--quiet", "--no-model", "--resume"]) == 0
+    err = capsys.readouterr().err
+    assert f"none of the 1 calls already in {out} matched these inputs" in err
