@@ -175,6 +175,32 @@ def _import_yaml(path: Path):
     return yaml
 
 
+#: An agent script is a page or two; more is not a script (and would cost a test run dearly).
+MAX_SCRIPT_CHARS = 200_000
+
+
+def _no_aliases_loader(yaml):
+    """PyYAML's SafeLoader that refuses anchors' aliases (``*name``).
+
+    A script needs none, and a few nested aliases expand to billions of nodes: 488 bytes
+    took 53 s and 4.8 GB before this.
+    """
+
+    class NoAliasesLoader(yaml.SafeLoader):
+        def compose_node(self, parent, index):
+            if self.check_event(yaml.AliasEvent):
+                event = self.peek_event()
+                raise yaml.composer.ComposerError(
+                    None,
+                    None,
+                    f"aliases (*{event.anchor}) are not allowed in a script",
+                    event.start_mark,
+                )
+            return super().compose_node(parent, index)
+
+    return NoAliasesLoader
+
+
 def _load_yaml(path: Path, aliases: Mapping[str, str] | None) -> Transcript:
     yaml = _import_yaml(path)
     try:
@@ -183,9 +209,14 @@ def _load_yaml(path: Path, aliases: Mapping[str, str] | None) -> Transcript:
         raise TranscriptError(f"cannot read: {error.strerror or error}", path=path) from None
     except UnicodeDecodeError:
         raise TranscriptError("not valid UTF-8; save the file as UTF-8", path=path) from None
+    if len(text) > MAX_SCRIPT_CHARS:
+        raise TranscriptError(
+            f"{len(text)} characters; a script may have at most {MAX_SCRIPT_CHARS}", path=path
+        )
+    loader = _no_aliases_loader(yaml)
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-        value = yaml.safe_load(text)
+        root = yaml.compose(text, Loader=loader)
+        value = yaml.load(text, Loader=loader)  # a SafeLoader that refuses aliases
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         problem = getattr(error, "problem", None) or str(error)

@@ -180,3 +180,28 @@ def test_every_unreadable_script_is_listed(tmp_path):
     assert text.startswith(f"{tmp_path}: 2 of 3 scripts cannot be read:")
     assert f"{bad}:1: unknown speaker label 'Agnet'" in text
     assert f"{empty}: empty file" in text
+
+
+def test_a_yaml_alias_bomb_is_refused_at_once(tmp_path):
+    pytest.importorskip("yaml")
+    levels = ["  a: &a [" + ", ".join(['"lol"'] * 9) + "]"]
+    for name, prev in zip("bcdefgh", "abcdefg", strict=True):
+        levels.append(f"  {name}: &{name} [" + ", ".join([f"*{prev}"] * 9) + "]")
+    bomb = tmp_path / "bom.yaml"
+    bomb.write_text(
+        "id: bom\nmeta:\n"
+        + "\n".join(levels)
+        + "\nscript: |\n  Klant: Mijn hond is aangereden.\n  Agent: Wat vervelend.\n",
+        encoding="utf-8",
+    )
+    assert len(bomb.read_bytes()) < 600
+    with pytest.raises(TranscriptError, match=r"bom.yaml:4: invalid YAML: aliases \(\*a\) are not"):
+        load_script(bomb)  # refused before any alias is expanded (it was 53 s and 4.8 GB)
+
+
+def test_a_yaml_script_larger_than_any_script_is_refused(tmp_path):
+    pytest.importorskip("yaml")
+    big = tmp_path / "groot.yaml"
+    big.write_text("script: |\n" + "  Klant: hallo\n" * 20_000, encoding="utf-8")
+    with pytest.raises(TranscriptError, match="a script may have at most 200000"):
+        load_script(big)
