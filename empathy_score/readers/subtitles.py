@@ -74,7 +74,30 @@ def parse_vtt(
         raise TranscriptError(f"invalid WebVTT cue: {error}", path=source) from None
     except Exception as error:  # a parser bug must not stop a batch: report it as unreadable
         raise TranscriptError(f"cannot parse WebVTT: {error!r}", path=source) from None
+    if len(cues) < sum(1 for line in text.splitlines() if _TIMING_LINE.match(line)):
+        _unread_cue(text, source)  # webvtt-py skips a cue it cannot time, without a word
     return _build(cues, text, id=id, source=source, roles=roles, agent_speaker=agent_speaker)
+
+
+# A WebVTT cue timing: [hh:]mm:ss.ttt --> [hh:]mm:ss.ttt (a full stop before the milliseconds)
+_VTT_TIMING = re.compile(
+    r"^\s*(?:\d{2,}:)?\d{2}:\d{2}\.\d{3}\s+-->\s+(?:\d{2,}:)?\d{2}:\d{2}\.\d{3}(?:\s|$)"
+)
+
+
+def _unread_cue(text: str, source: str | None) -> None:
+    """Raise for the first cue whose timing WebVTT cannot read: a shorter call would flip
+    the verdict without a word."""
+    for number, line in enumerate(text.splitlines(), start=1):
+        if _TIMING_LINE.match(line) and not _VTT_TIMING.match(line):
+            hint = " (a comma before the milliseconds is SubRip's; WebVTT has a full stop)"
+            raise TranscriptError(
+                f"cue timing {line.strip()!r} is not WebVTT's hh:mm:ss.ttt"
+                + (hint if "," in line else ""),
+                path=source,
+                line=number,
+            )
+    raise TranscriptError("some cues could not be read", path=source)
 
 
 def parse_srt(

@@ -100,3 +100,19 @@ def test_invisible_characters_never_decide_who_speaks(invisible):
         ("agent", "Wat is uw polisnummer?"),
         ("customer", "Hij ligt bij de dierenarts."),
     ]
+
+
+def test_a_webvtt_cue_that_cannot_be_timed_is_an_error_not_a_shorter_call(tmp_path, capsys):
+    vtt = tmp_path / "gesprek.vtt"
+    vtt.write_text(
+        "WEBVTT\n\n00:00:01.000 --> 00:00:04.000\nKlant: Mijn hond is aangereden.\n\n"
+        "00:00:05,000 --> 00:00:07,000\nAgent: Wat vervelend voor u.\n\n"
+        "00:00:08.000 --> 00:00:10.000\nAgent: Wat is uw polisnummer?\n",
+        encoding="utf-8",
+    )
+    assert main(["score", str(vtt), "--quiet", "--no-model"]) == 1
+    (record,) = _records(capsys.readouterr().out)
+    assert record["status"] == "error"  # not straight_to_data on two of the three cues
+    assert record["error"].startswith(
+        f"{vtt}:6: cue timing '00:00:05,000 --> 00:00:07,000' is not WebVTT's hh:mm:ss.ttt"
+    )
