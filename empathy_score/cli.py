@@ -6,6 +6,8 @@ Exit codes scripts can rely on:
 - ``1`` – the run finished, but at least one input could not be read or scored (its error is
   in the output as a ``status: error`` record, and counted in the summary on stderr);
 - ``2`` – the command itself was wrong (unknown option, missing file for ``explain``…);
+- ``3`` – the run itself crashed (not one input: those are records); every record written is
+  whole, and ``--resume`` continues;
 - ``130`` – ``score`` was interrupted (Ctrl-C); every record written is whole, and
   ``--resume`` continues the run.
 """
@@ -31,6 +33,7 @@ from .verdict import CallVerdict, Evidence
 EXIT_OK = 0
 EXIT_INPUT_ERRORS = 1
 EXIT_USAGE = 2
+EXIT_CRASH = 3  # the run itself failed, not one of its inputs
 EXIT_INTERRUPTED = 130  # Ctrl-C, as shells report it
 
 
@@ -673,6 +676,17 @@ def main(argv: Iterable[str] | None = None) -> int:
     except BrokenPipeError:  # e.g. `empathy-score score … | head`
         sys.stderr = io.StringIO()
         return EXIT_OK
+    except Exception as err:  # a crash of the run, not of one input: its own exit code
+        if os.environ.get("EMPATHY_SCORE_DEBUG"):
+            raise
+        again = " (score: --resume continues the run)" if args.command == "score" else ""
+        message = str(err).splitlines()[0] if str(err) else ""
+        print(
+            f"empathy-score: crashed: {type(err).__name__}: {message}{again}; "
+            "EMPATHY_SCORE_DEBUG=1 shows the traceback",
+            file=sys.stderr,
+        )
+        return EXIT_CRASH
 
 
 if __name__ == "__main__":  # pragma: no cover

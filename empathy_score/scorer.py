@@ -285,8 +285,8 @@ class EmpathyScorer:
         transcripts = [e for e, p in pairs if isinstance(e, Transcript) and p is None]
         try:
             scored = iter(self._verdicts(transcripts))
-        except EmpathyScoreError:
-            scored = None  # find the call that failed: score one by one
+        except Exception:  # whatever raised (our checks, spaCy, a model): find the call
+            scored = None  # that failed by scoring one by one
         for entry, problem in zip(chunk, problems, strict=True):
             if isinstance(entry, TranscriptError):
                 yield CallVerdict.from_error(entry, id=_error_id(entry), source=entry.path)
@@ -296,9 +296,16 @@ class EmpathyScorer:
                 yield CallVerdict.from_error(error, id=entry.id, source=entry.source)
                 continue
             try:
-                yield next(scored) if scored is not None else self._verdicts([entry])[0]
+                verdict = next(scored) if scored is not None else self._verdicts([entry])[0]
             except EmpathyScoreError as err:  # one bad call never stops the batch
-                yield CallVerdict.from_error(err, id=entry.id, source=entry.source)
+                verdict = CallVerdict.from_error(err, id=entry.id, source=entry.source)
+            except Exception as err:  # nor does a failure inside a library it calls
+                reason = TranscriptError(
+                    f"call {entry.id!r} could not be scored: {type(err).__name__}: {err}",
+                    path=entry.source,
+                )
+                verdict = CallVerdict.from_error(reason, id=entry.id, source=entry.source)
+            yield verdict
 
 
 def _reporting(

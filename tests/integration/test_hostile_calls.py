@@ -116,3 +116,49 @@ def test_a_webvtt_cue_that_cannot_be_timed_is_an_error_not_a_shorter_call(tmp_pa
     assert record["error"].startswith(
         f"{vtt}:6: cue timing '00:00:05,000 --> 00:00:07,000' is not WebVTT's hh:mm:ss.ttt"
     )
+
+
+def test_a_call_that_breaks_a_library_is_its_own_record(tmp_path, capsys, monkeypatch):
+    from empathy_score.components import Normalizer
+
+    original = Normalizer.__call__
+
+    def fragile(self, doc):  # a library bug that only this one text triggers
+        if "boem" in doc.text:
+            raise RuntimeError("kapot op boem")
+        return original(self, doc)
+
+    monkeypatch.setattr(Normalizer, "__call__", fragile)
+    calls = tmp_path / "calls.jsonl"
+    lines = [
+        {"id": "voor", "turns": TURNS},
+        {"id": "boem", "turns": [{"speaker": "customer", "text": "boem"}, TURNS[1]]},
+        {"id": "na", "turns": TURNS},
+    ]
+    calls.write_text("\n".join(json.dumps(line) for line in lines) + "\n", encoding="utf-8")
+    # a scorer of its own: the monkeypatched component must not touch the shared pipeline
+    assert main(["score", str(calls), "--quiet", "--no-model"]) == 1
+    records = _records(capsys.readouterr().out)
+    assert [r["status"] for r in records] == ["ok", "error", "ok"]
+    assert records[1]["error"] == (
+        f"{calls}: call 'boem' could not be scored: RuntimeError: kapot op boem"
+    )
+
+
+def test_a_crash_of_the_run_has_its_own_exit_code_and_says_how_to_go_on(
+    tmp_path, capsys, monkeypatch
+):
+    from empathy_score import scorer
+
+    def broken(self, *args, **kwargs):
+        raise OSError("disk gone")
+
+    monkeypatch.setattr(scorer.EmpathyScorer, "score_many", broken)
+    out = tmp_path / "v.jsonl"
+    code = main(["score", str(DEMO), "--out", str(out), "--quiet", "--no-model"])
+    err = capsys.readouterr().err
+    assert code == 3
+    assert err.strip() == (
+        "empathy-score: crashed: OSError: disk gone (score: --resume continues the run); "
+        "EMPATHY_SCORE_DEBUG=1 shows the traceback"
+    )
