@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from .terminal import printable
 from .transcript import Transcript
 from .verdict import CallVerdict, Evidence
 
@@ -19,14 +20,14 @@ def _highlight(text: str, found: list[tuple[Evidence, str]], colour: bool) -> st
     for evidence, kind in sorted(found, key=lambda f: (f[0].start, -f[0].end)):
         if evidence.start < pos:
             continue
-        out.append(text[pos : evidence.start])
-        piece = text[evidence.start : evidence.end]
+        out.append(printable(text[pos : evidence.start]))
+        piece = printable(text[evidence.start : evidence.end])
         if colour:
             out.append(f"{_COLOURS[kind]}{piece}{_RESET}\033[2m[{evidence.label}]{_RESET}")
         else:
             out.append(f"[{_TAGS[kind]} {evidence.label}: {piece}]")
         pos = evidence.end
-    out.append(text[pos:])
+    out.append(printable(text[pos:]))
     return "".join(out)
 
 
@@ -45,7 +46,8 @@ def render_explanation(transcript: Transcript, verdict: CallVerdict, *, colour: 
         for evidence in items:
             by_turn.setdefault(evidence.turn, []).append((evidence, kind))
     width = len(str(len(transcript.turns) - 1))
-    lines = [f"call {transcript.id}" + (f" ({transcript.source})" if transcript.source else "")]
+    source = f" ({transcript.source})" if transcript.source else ""
+    lines = [printable(f"call {transcript.id}{source}")]
     for index, turn in enumerate(transcript.turns):
         text = _highlight(turn.text, by_turn.get(index, []), colour)
         lines.append(f"  {index:>{width}} {turn.speaker:<8} {text}")
@@ -59,7 +61,7 @@ def render_explanation(transcript: Transcript, verdict: CallVerdict, *, colour: 
     if verdict.straight_to_data_probability is not None:
         flags += f" probability={verdict.straight_to_data_probability:.2f}"
     lines.append(flags)
-    lines.append(verdict.reason())
+    lines.append(printable(verdict.reason()))
     evidence_rules = sorted(
         {e.rule for e in (*verdict.markers, *verdict.data_requests, *verdict.opportunities)}
     )

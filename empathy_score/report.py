@@ -41,6 +41,7 @@ from typing import Any
 from .errors import EmpathyScoreError, ReportError
 from .redact import redact
 from .table import spreadsheet_safe
+from .terminal import printable
 from .verdict import ERROR, OK, CallVerdict
 
 __all__ = [
@@ -297,7 +298,7 @@ class EmpathyReport:
         return json.dumps(self.to_dict(), ensure_ascii=False, indent=2) + "\n"
 
     def to_text(self) -> str:
-        return _render_text(self)
+        return printable(_render_text(self))  # transcripts' control characters, shown
 
     def to_csv(self) -> str:
         return _render_csv(self)

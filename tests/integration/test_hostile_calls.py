@@ -162,3 +162,29 @@ def test_a_crash_of_the_run_has_its_own_exit_code_and_says_how_to_go_on(
         "empathy-score: crashed: OSError: disk gone (score: --resume continues the run); "
         "EMPATHY_SCORE_DEBUG=1 shows the traceback"
     )
+
+
+def test_escape_sequences_in_a_transcript_never_reach_the_terminal(tmp_path, capsys):
+    call = tmp_path / "aanval.txt"
+    call.write_text(
+        "Klant: Mijn hond is aangereden.\x1b]0;gekaapt\x07\x1b[2J\n"
+        "Agent: Wat is uw polisnummer?\x1b[31m\n",
+        encoding="utf-8",
+    )
+    assert main(["explain", str(call), "--colour", "never", "--no-model"]) == 0
+    shown = capsys.readouterr().out
+    assert "\x1b" not in shown and "\x07" not in shown
+    assert "\\x1b]0;gekaapt\\x07\\x1b[2J" in shown
+
+    verdicts = tmp_path / "v.jsonl"
+    assert main(["score", str(call), "--out", str(verdicts), "--quiet", "--no-model"]) == 0
+    assert main(["report", str(verdicts), "--show-pii"]) == 0
+    report = capsys.readouterr().out
+    assert "\x1b" not in report and "\x07" not in report
+
+
+def test_colour_is_still_ours_to_add(tmp_path, capsys):
+    call = tmp_path / "gewoon.txt"
+    call.write_text("Klant: Mijn hond is aangereden.\nAgent: Wat is uw polisnummer?\n")
+    assert main(["explain", str(call), "--colour", "always", "--no-model"]) == 0
+    assert "\x1b[1;33maangereden" in capsys.readouterr().out
