@@ -15,6 +15,7 @@ Exit codes scripts can rely on:
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import io
 import json
@@ -223,7 +224,12 @@ def _check_output(out: str | None, inputs: Sequence[str], *, keep: bool, force: 
 
     ``keep``: the command appends to it (``--resume``); ``force``: the user said to overwrite.
     """
-    if out is None or not os.path.lexists(out):
+    if out is None:
+        return
+    folder = os.path.dirname(os.path.abspath(out))
+    if not os.path.isdir(folder):
+        raise EmpathyScoreError(f"--out {out}: the folder {folder} does not exist")
+    if not os.path.lexists(out):
         return
     if os.path.isdir(out):
         raise EmpathyScoreError(f"--out {out}: is a folder; give a file name")
@@ -302,7 +308,13 @@ def cmd_score(args: argparse.Namespace) -> int:
             progress=progress,
         )
         for verdict in verdicts:
-            writer.write(_redacted(verdict) if args.redact else verdict)
+            try:
+                writer.write(_redacted(verdict) if args.redact else verdict)
+            except OSError as err:  # a full disk, a vanished mount: the output, not the run
+                again = "; --resume continues once it can be written" if args.out else ""
+                raise EmpathyScoreError(
+                    f"cannot write {args.out or 'the output'}: {err.strerror or err}{again}"
+                ) from None
             counts["low_confidence"] = counts.get("low_confidence", 0) + _low_confidence(
                 verdict.meta
             )
@@ -318,7 +330,8 @@ def cmd_score(args: argparse.Namespace) -> int:
     finally:
         progress.close()
         if out is not sys.stdout:
-            out.close()
+            with contextlib.suppress(OSError):  # a write that failed was reported already
+                out.close()
         if cluster is not None:
             cluster.close()
     if interrupted:

@@ -4,6 +4,8 @@ import json
 import shutil
 from pathlib import Path
 
+import pytest
+
 from empathy_score.cli import main
 
 DEMO = Path(__file__).resolve().parents[2] / "corpora" / "demo"
@@ -103,3 +105,20 @@ def test_resume_says_so_when_nothing_earlier_matches(tmp_path, capsys):
     assert main(["score", other, "--out", str(out), "--quiet", "--no-model", "--resume"]) == 0
     err = capsys.readouterr().err
     assert f"none of the 1 calls already in {out} matched these inputs" in err
+
+
+def test_an_output_in_a_missing_folder_is_one_line(tmp_path, capsys):
+    out = tmp_path / "nergens" / "v.jsonl"
+    assert main(["score", str(DEMO), "--out", str(out), "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert err.strip() == f"empathy-score: --out {out}: the folder {out.parent} does not exist"
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full (a disk that is full)")
+def test_a_full_disk_is_one_line_with_the_resume_hint(capsys):
+    assert main(["score", str(DEMO), "--out", "/dev/full", "--quiet", "--no-model"]) == 2
+    err = capsys.readouterr().err
+    assert err.strip() == (
+        "empathy-score: cannot write /dev/full: No space left on device; "
+        "--resume continues once it can be written"
+    )
