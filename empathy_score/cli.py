@@ -27,7 +27,7 @@ from typing import TextIO
 
 from . import __version__
 from .errors import EmpathyScoreError
-from .table import COLUMNS, OTHER_META, meta_column, spreadsheet_safe
+from .table import COLUMNS, OTHER_META, meta_column, spreadsheet_safe, strict_json
 from .table import row as _csv_row
 from .verdict import CallVerdict, Evidence
 
@@ -75,7 +75,8 @@ class _Writer:
             writer = self._csv_writer(verdict)
             writer.writerow(csv_row(verdict, writer.fieldnames))
         else:
-            self.stream.write(json.dumps(verdict.to_dict(), ensure_ascii=False) + "\n")
+            record = strict_json(verdict.to_dict())
+            self.stream.write(json.dumps(record, ensure_ascii=False, allow_nan=False) + "\n")
         self.stream.flush()
 
     def close(self) -> None:

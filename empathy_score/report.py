@@ -40,7 +40,7 @@ from typing import Any
 
 from .errors import EmpathyScoreError, ReportError
 from .redact import redact
-from .table import spreadsheet_safe
+from .table import spreadsheet_safe, strict_json
 from .terminal import printable
 from .verdict import ERROR, OK, CallVerdict
 
@@ -295,7 +295,7 @@ class EmpathyReport:
         }
 
     def to_json(self) -> str:
-        return json.dumps(self.to_dict(), ensure_ascii=False, indent=2) + "\n"
+        return json.dumps(strict_json(self.to_dict()), ensure_ascii=False, indent=2) + "\n"
 
     def to_text(self) -> str:
         return printable(_render_text(self))  # transcripts' control characters, shown

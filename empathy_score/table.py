@@ -7,6 +7,7 @@ one column per ``meta`` key, the agent, team and channel a QA analysis groups by
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
@@ -15,7 +16,15 @@ from .verdict import CallVerdict
 if TYPE_CHECKING:
     import pandas
 
-__all__ = ["COLUMNS", "OTHER_META", "meta_column", "row", "spreadsheet_safe", "verdicts_to_frame"]
+__all__ = [
+    "COLUMNS",
+    "OTHER_META",
+    "meta_column",
+    "row",
+    "spreadsheet_safe",
+    "strict_json",
+    "verdicts_to_frame",
+]
 
 COLUMNS = (
     "id",
@@ -46,6 +55,18 @@ def spreadsheet_safe(text: str) -> str:
     CSV injection); numbers the library formats itself never pass through here.
     """
     return f"'{text}" if text.startswith(_FORMULA_STARTS) else text
+
+
+def strict_json(value: Any) -> Any:
+    """The value with every NaN or infinity (which a JSON file cannot hold, though Python
+    writes them) as ``None``, so that output is JSON any reader accepts."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: strict_json(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [strict_json(v) for v in value]
+    return value
 
 
 #: The CSV column that holds, as JSON, the meta keys that have no column of their own.

@@ -188,3 +188,22 @@ def test_colour_is_still_ours_to_add(tmp_path, capsys):
     call.write_text("Klant: Mijn hond is aangereden.\nAgent: Wat is uw polisnummer?\n")
     assert main(["explain", str(call), "--colour", "always", "--no-model"]) == 0
     assert "\x1b[1;33maangereden" in capsys.readouterr().out
+
+
+def test_nan_in_meta_is_written_as_strict_json(tmp_path, capsys):
+    calls = tmp_path / "calls.jsonl"
+    calls.write_text(
+        '{"id": "n", "meta": {"score": NaN, "top": Infinity, "lijst": [1.5, -Infinity]}, '
+        f'"turns": {json.dumps(TURNS)}}}\n',
+        encoding="utf-8",
+    )
+    out = tmp_path / "v.jsonl"
+    assert main(["score", str(calls), "--out", str(out), "--quiet", "--no-model"]) == 0
+    line = out.read_text(encoding="utf-8")
+    assert "NaN" not in line and "Infinity" not in line
+
+    def strict(constant):
+        raise AssertionError(f"not strict JSON: {constant}")
+
+    record = json.loads(line, parse_constant=strict)
+    assert record["meta"] == {"score": None, "top": None, "lijst": [1.5, None]}
