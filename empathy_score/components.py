@@ -385,7 +385,8 @@ class EmpathyRuler(SpanRuler):
             # the key SpanRuler gives the pattern, so that its label and id map apply
             key = repr((pattern["label"], pattern.get("id", "")))
             anchors = _anchors(pattern["pattern"])
-            if len(pattern["pattern"]) == 1 and len(anchors) == 1:  # one word from a list
+            one_word = len(pattern["pattern"]) == 1 and "OP" not in pattern["pattern"][0]
+            if one_word and len(anchors) == 1:  # one word from a list: a phrase lookup
                 attr, values = anchors[0]
                 self._word_matcher(attr).add(key, self._one_word_docs(attr, values))
                 self._word_keys.add(strings.add(key))

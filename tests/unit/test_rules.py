@@ -312,6 +312,41 @@ def test_a_user_pattern_file_adds_markers_that_carry_their_id(tmp_path):
     ]
 
 
+def test_user_token_patterns_match_as_spacy_matches_them(tmp_path):
+    """Token patterns run on lookups and anchors of our own, with the Matcher's results:
+    a repeated token, a lemma in any form, a longer pattern with an optional token."""
+    from spacy.matcher import Matcher
+
+    patterns = [
+        {
+            "label": "worry",
+            "id": "mijn.erg",
+            "pattern": [{"LOWER": {"IN": ["heel", "erg"]}, "OP": "+"}],
+        },
+        {"label": "damage", "id": "mijn.lek", "pattern": [{"LEMMA": "lekte"}]},
+        {
+            "label": "damage",
+            "id": "mijn.dak",
+            "pattern": [{"LOWER": "het"}, {"LOWER": "dak", "OP": "?"}, {"LEMMA": "lekken"}],
+        },
+    ]
+    path = write_lines(tmp_path / "mijn_kansen.jsonl", *patterns)
+    nlp = es.load_nlp(extra_patterns={"opportunity": [path]})
+    text = "Heel erg, het dak lekt en de kelder lekte ook."
+    doc = nlp(set_speaker(nlp.make_doc(text), "customer"))
+    ruler = nlp.get_pipe("empathy_score_opportunity")
+    found = {(s.id_, s.text) for s in ruler.match(doc) if s.id_.startswith("mijn.")}
+    # the same patterns, lemmas as the pipeline gives them, in spaCy's own Matcher
+    reference = Matcher(nlp.vocab)
+    for pattern in ruler.patterns:
+        if pattern["id"].startswith("mijn."):
+            reference.add(pattern["id"], [pattern["pattern"]])
+    expected = {(nlp.vocab.strings[k], doc[a:b].text) for k, a, b in reference(doc)}
+    assert found == expected
+    assert {("mijn.lek", "lekt"), ("mijn.lek", "lekte"), ("mijn.dak", "het dak lekt")} <= found
+    assert ("mijn.erg", "Heel erg") in found  # a repeated token: more than a word lookup
+
+
 def test_a_user_pattern_file_for_an_unknown_family_is_refused(tmp_path):
     path = write_lines(tmp_path / "x.jsonl", {"label": "wish_well", "id": "x", "pattern": "hoi"})
     with pytest.raises(PatternError, match="unknown famil"):
