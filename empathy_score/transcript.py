@@ -423,8 +423,6 @@ def _parse_lines(text: str, roles: Mapping[str, str], source: str | None) -> tup
     parts: list[str] = []
     for number, raw in enumerate(_LINE_BREAK.split(text), start=1):
         line = raw.strip()
-        if line and _INVISIBLE.match(line):  # "\u200bAgent: …" is still the agent speaking
-            line = _INVISIBLE.sub("", line[:40]).strip() + line[40:]
         if not line:
             continue
         labelled = _match_label(line, roles, source, number, first=speaker is None)
@@ -1105,7 +1103,7 @@ def _iter_paths(
             yield _os_error(path, error)
             continue
         if not is_dir:
-            if os.path.exists(path) and not _is_regular(path):
+            if not _is_regular(path):
                 yield _not_regular(path)  # a pipe would block the run before any record
             else:
                 yield from _read_file(path, roles, options)
@@ -1117,13 +1115,14 @@ def _iter_paths(
                 yield from _read_file(found, roles, options)
 
 
-def _is_regular(entry: os.DirEntry | Path) -> bool:
+def _is_regular(path: Path) -> bool:
     """A regular file (after symlinks): the only kind opened, since reading a FIFO or a
-    device can block the run forever."""
+    device can block the run forever. A missing or unreadable path counts as one: reading
+    it reports that, naming the file."""
     try:
-        return stat.S_ISREG(entry.stat().st_mode)
+        return stat.S_ISREG(path.stat().st_mode)
     except OSError:
-        return True  # gone or unreadable: reading it reports that, naming the file
+        return True
 
 
 def _not_regular(path: Path) -> TranscriptError:
@@ -1135,11 +1134,14 @@ def file_keys(paths: Iterable[str | os.PathLike[str]]) -> frozenset[tuple[int, i
     keys = set()
     for path in paths:
         try:
-            status = os.stat(path)
+            keys.add(_file_key(os.stat(path)))
         except OSError:
             continue
-        keys.add((status.st_dev, status.st_ino))
     return frozenset(keys)
+
+
+def _file_key(status: os.stat_result) -> tuple[int, int]:
+    return status.st_dev, status.st_ino
 
 
 def _walk(
@@ -1151,8 +1153,7 @@ def _walk(
 
     def visit(folder: Path) -> Iterator[Path | TranscriptError]:
         try:
-            status = folder.stat()
-            key = (status.st_dev, status.st_ino)
+            key = _file_key(folder.stat())
             if key in visited:  # a symlink back to a folder already read: a loop or a duplicate
                 return
             visited.add(key)
@@ -1171,15 +1172,15 @@ def _walk(
             if is_dir:
                 yield from visit(Path(entry.path))
             elif os.path.splitext(entry.name)[1].lower() in SUPPORTED_SUFFIXES:
-                if not _is_regular(entry):
-                    yield _not_regular(Path(entry.path))
-                    continue
-                if skip:
-                    try:
-                        status = entry.stat()
-                    except OSError:
-                        status = None
-                    if status is not None and (status.st_dev, status.st_ino) in skip:
+                try:
+                    status = entry.stat()
+                except OSError:  # gone or unreadable: reading it reports that, naming the file
+                    status = None
+                if status is not None:
+                    if not stat.S_ISREG(status.st_mode):
+                        yield _not_regular(Path(entry.path))
+                        continue
+                    if _file_key(status) in skip:
                         continue  # the run's own output, growing as the run reads
                 yield Path(entry.path)
 
