@@ -27,8 +27,7 @@ from typing import TextIO
 
 from . import __version__
 from .errors import EmpathyScoreError
-from .table import COLUMNS, OTHER_META, meta_column, spreadsheet_safe, strict_json
-from .table import row as _csv_row
+from .table import OTHER_META, csv_columns, csv_row, strict_json
 from .verdict import CallVerdict, Evidence
 
 EXIT_OK = 0
@@ -84,39 +83,6 @@ class _Writer:
         if self.fmt == "csv" and self._csv is None:
             self._csv_writer(None)
             self.stream.flush()
-
-
-def csv_columns(first: CallVerdict | None) -> tuple[str, ...]:
-    """The verdict's columns, one per meta key of the first call (sorted), then the rest of
-    any call's meta as JSON in one column, so that no meta is lost in a stream of calls."""
-    keys = sorted(meta_column(k) for k in (first.meta if first is not None else {}))
-    return (*COLUMNS, *keys, OTHER_META)
-
-
-def csv_row(verdict: CallVerdict, columns: Sequence[str]) -> dict[str, object]:
-    """A verdict's CSV cells; text that came from the input never starts a formula."""
-    row = _csv_row(verdict)
-    for key in ("id", "source", "error"):
-        if isinstance(row[key], str):
-            row[key] = spreadsheet_safe(row[key])
-    meta = {meta_column(k): v for k, v in verdict.meta.items()}
-    for column in columns:
-        if column in meta:
-            value = meta.pop(column)
-            if isinstance(value, str):
-                value = spreadsheet_safe(value)
-            elif not isinstance(value, int | float | bool):
-                value = spreadsheet_safe(_json(value))
-            row[column] = value
-        elif column not in row and column != OTHER_META:
-            row[column] = ""
-    if OTHER_META in columns:
-        row[OTHER_META] = _json(meta) if meta else ""  # starts with "{": never a formula
-    return row
-
-
-def _json(value: object) -> str:
-    return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
 
 
 def _summary(counts: dict[str, int], resumed: int = 0) -> str:

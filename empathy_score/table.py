@@ -7,8 +7,9 @@ one column per ``meta`` key, the agent, team and channel a QA analysis groups by
 
 from __future__ import annotations
 
+import json
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from .verdict import CallVerdict
@@ -19,6 +20,8 @@ if TYPE_CHECKING:
 __all__ = [
     "COLUMNS",
     "OTHER_META",
+    "csv_columns",
+    "csv_row",
     "meta_column",
     "row",
     "spreadsheet_safe",
@@ -110,3 +113,36 @@ def verdicts_to_frame(verdicts: Iterable[CallVerdict]) -> pandas.DataFrame:
         keys.update(meta)
         rows.append({**row(verdict), **meta})
     return pandas.DataFrame(rows, columns=[*COLUMNS, *sorted(keys)])
+
+
+def csv_columns(first: CallVerdict | None) -> tuple[str, ...]:
+    """The verdict's columns, one per meta key of the first call (sorted), then the rest of
+    any call's meta as JSON in one column, so that no meta is lost in a stream of calls."""
+    keys = sorted(meta_column(k) for k in (first.meta if first is not None else {}))
+    return (*COLUMNS, *keys, OTHER_META)
+
+
+def csv_row(verdict: CallVerdict, columns: Sequence[str]) -> dict[str, object]:
+    """A verdict's CSV cells; text that came from the input never starts a formula."""
+    out = row(verdict)
+    for key in ("id", "source", "error"):
+        if isinstance(out[key], str):
+            out[key] = spreadsheet_safe(out[key])
+    meta = {meta_column(k): v for k, v in verdict.meta.items()}
+    for column in columns:
+        if column in meta:
+            value = meta.pop(column)
+            if isinstance(value, str):
+                value = spreadsheet_safe(value)
+            elif not isinstance(value, int | float | bool):
+                value = spreadsheet_safe(_json(value))
+            out[column] = value
+        elif column not in out and column != OTHER_META:
+            out[column] = ""
+    if OTHER_META in columns:
+        out[OTHER_META] = _json(meta) if meta else ""  # starts with "{": never a formula
+    return out
+
+
+def _json(value: object) -> str:
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
