@@ -8,8 +8,10 @@ binary classifications with a confusion matrix. Everything is reported overall a
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Any
 
 from .corpus import GoldCall, iter_gold_markers
@@ -70,21 +72,28 @@ class Counts:
         }
 
 
-def situations() -> dict[str, dict[str, Any]]:
-    """The distress situations of the annotation guide, from ``patterns/situations.json``."""
+@functools.cache
+def situations() -> Mapping[str, Mapping[str, Any]]:
+    """The distress situations of the annotation guide, from ``patterns/situations.json``
+    (read once)."""
     import json
     from importlib import resources
 
     data = resources.files("empathy_score.patterns").joinpath("situations.json")
-    return {k: v for k, v in json.loads(data.read_text(encoding="utf-8")).items() if k[0] != "_"}
+    found = json.loads(data.read_text(encoding="utf-8"))
+    return MappingProxyType({k: v for k, v in found.items() if k[0] != "_"})
+
+
+@functools.cache
+def _situation_by_category() -> Mapping[str, str]:
+    return MappingProxyType(
+        {c: name for name, situation in situations().items() for c in situation["categories"]}
+    )
 
 
 def situation_of(category: str) -> str:
     """The situation an opportunity category belongs to (``"other"`` for none)."""
-    for name, situation in situations().items():
-        if category in situation["categories"]:
-            return name
-    return "other"
+    return _situation_by_category().get(category, "other")
 
 
 def _overlap(a: tuple[int, int], b: tuple[int, int]) -> bool:
