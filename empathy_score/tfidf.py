@@ -20,9 +20,9 @@ import re
 from collections.abc import Iterable
 from itertools import pairwise
 
-import numpy as np
-import scipy.sparse as sp
 from sklearn.feature_extraction.text import TfidfVectorizer
+
+from .linear import count_matrix as _count_matrix
 
 __all__ = ["CachedTfidfVectorizer"]
 
@@ -94,36 +94,3 @@ class CachedTfidfVectorizer(TfidfVectorizer):
         # bytes (and its SHA-256). It checks again, once, after loading.
         state.pop("_stop_words_id", None)
         return state
-
-
-def _count_matrix(ids: list[int], lengths: list[int], n_features: int, dtype) -> sp.csr_array:
-    """Term counts as a canonical CSR matrix: each row's feature ids sorted, each once.
-
-    ``ids`` holds every document's feature ids one document after another, ``lengths`` how
-    many each has. One sort of (row, id) keys for the whole batch replaces scipy's COO → CSR
-    conversion, which sorts every row on its own and was the larger part of the counting.
-    The keys are 32-bit whenever they fit, and few arrays are made: each is a few MB, and
-    under an allocator that hands every freed MB back to the system (as a Dask nanny sets
-    its workers up to do) every new one costs page faults.
-    """
-    n_rows = len(lengths)
-    key_type = np.int32 if n_rows * n_features < 2**31 else np.int64
-    keys = np.array(ids, dtype=key_type)
-    keys += np.repeat(np.arange(0, n_rows * n_features, n_features, dtype=key_type), lengths)
-    keys.sort()
-    first = np.empty(keys.size, dtype=bool)  # where a run of equal keys begins
-    first[:1] = True
-    np.not_equal(keys[1:], keys[:-1], out=first[1:])
-    starts = np.flatnonzero(first)
-    counts = np.empty(starts.size, dtype=dtype)
-    np.subtract(starts[1:], starts[:-1], out=counts[:-1], casting="unsafe")
-    counts[-1:] = keys.size - starts[-1:]
-    keys = keys[starts]  # each (row, id) once, in order
-    row_starts = np.arange(0, (n_rows + 1) * n_features, n_features, dtype=key_type)
-    indptr = np.searchsorted(keys, row_starts).astype(np.int32)
-    np.remainder(keys, n_features, out=keys)  # the feature ids
-    matrix = sp.csr_array(
-        (counts, keys.astype(np.int32, copy=False), indptr), shape=(n_rows, n_features)
-    )
-    matrix.has_canonical_format = True  # sorted, no duplicates: as scikit-learn leaves it
-    return matrix
