@@ -122,10 +122,17 @@ def _redacted(verdict: CallVerdict) -> CallVerdict:
     )
 
 
-def _model_choice(args: argparse.Namespace) -> str | None:
-    """What ``--model PATH`` / ``--no-model`` ask for, as ``EmpathyScorer(model=...)`` takes it."""
+def _model_choice(args: argparse.Namespace):
+    """What ``--model PATH`` / ``--no-model`` ask for, as ``EmpathyScorer(model=...)`` takes it.
+
+    With ``--model-sha256`` the model is loaded here, checked against that hash as well.
+    """
     if getattr(args, "no_model", False):
         return None
+    if getattr(args, "model_sha256", None):
+        from .model import load_model
+
+        return load_model(getattr(args, "model", None), sha256=args.model_sha256)
     return getattr(args, "model", None) or "default"
 
 
@@ -384,8 +391,9 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     if args.model is not None:
         from .model import load_model
 
-        load_model(args.model)  # a model asked for by name must load: exit 2, never a note
-    report = evaluate_systems(calls, args.model)
+        # a model asked for by name must load: exit 2, never a note
+        load_model(args.model, sha256=args.model_sha256)
+    report = evaluate_systems(calls, args.model, model_sha256=args.model_sha256)
     if args.format == "json":
         print(json.dumps(report, indent=2, ensure_ascii=False))
     else:
@@ -472,11 +480,20 @@ def _model_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument(
         "--model",
         metavar="PATH",
-        help="a .joblib from `empathy-score train` (its .json manifest beside it) instead of the "
+        help="a .npz from `empathy-score train` (its .json manifest beside it) instead of the "
         "packaged model",
     )
     group.add_argument(
         "--no-model", action="store_true", help="score with the rules alone (no classifier)"
+    )
+    _sha256_option(parser)
+
+
+def _sha256_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--model-sha256",
+        metavar="HEX",
+        help="the model file's SHA-256 as you know it: the model loads only if it matches",
     )
 
 
@@ -581,7 +598,7 @@ def build_parser() -> argparse.ArgumentParser:
         "train",
         help="rebuild the straight-to-data classifier from an annotated corpus",
         description="Train the classifier deterministically on CORPUS (calls/ + gold/) and write "
-        "<name>.joblib, its manifest <name>.json and model card <name>.md.",
+        "<name>.npz, its manifest <name>.json and model card <name>.md.",
     )
     train.add_argument("corpus", nargs="?", default="corpora", metavar="CORPUS")
     train.add_argument("--out", default="models", metavar="DIR", help="default: models/")
@@ -597,7 +614,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     evaluate.add_argument("corpus", metavar="CORPUS_OR_SPLIT")
     evaluate.add_argument("--format", choices=("text", "json"), default="text")
-    evaluate.add_argument("--model", default=None, metavar="PATH", help="a .joblib to evaluate")
+    evaluate.add_argument("--model", default=None, metavar="PATH", help="a .npz to evaluate")
+    _sha256_option(evaluate)
     evaluate.set_defaults(func=cmd_evaluate)
 
     report = sub.add_parser(

@@ -241,12 +241,15 @@ def format_report(report: Mapping[str, Any]) -> str:
     return "\n".join(rows)
 
 
-def evaluate_systems(calls: Sequence[GoldCall], model_path: str | None = None) -> dict[str, Any]:
+def evaluate_systems(
+    calls: Sequence[GoldCall], model_path: str | None = None, *, model_sha256: str | None = None
+) -> dict[str, Any]:
     """Rules only, classifier only and combined, side by side, on the given calls.
 
     "classifier only" is the text view of the combined model (opening turns' text, no rule
     features); "combined" is the shipped model. Without a loadable model only the rules are
-    reported, and the report says why.
+    reported, and the report says why. ``model_sha256``, when given, must be the model
+    file's SHA-256 (see :func:`empathy_score.model.load_model`).
     """
     from .errors import ModelError
     from .features import call_record
@@ -259,7 +262,7 @@ def evaluate_systems(calls: Sequence[GoldCall], model_path: str | None = None) -
     systems: dict[str, list[CallVerdict]] = {"rules": rules}
     note = None
     try:
-        model = load_model(model_path)
+        model = load_model(model_path, sha256=model_sha256)
     except ModelError as err:
         model, note = None, str(err)
     if model is not None:

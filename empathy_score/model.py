@@ -1,14 +1,18 @@
-"""The "straight to policy number" classifier: train, save, verify, load.
+"""The "straight to policy number" classifier: train, export, save, verify, load.
 
-The model is a scikit-learn pipeline over :func:`empathy_score.features.call_record`: the rule
+The model is fitted with scikit-learn over :func:`empathy_score.features.call_record`: the rule
 features (what was found, where, in which order) and TF-IDF of the opening turns' text, into a
 logistic regression whose probabilities are calibrated on held-out folds. Training is
 deterministic (fixed seeds, sorted data) and the recipe is this module.
 
-A model file is a pickle, and unpickling runs code: a model is only loaded from the packaged
-artefact or a path the user names, and only after its SHA-256 matches the manifest beside it.
-A manifest from another scikit-learn version or feature schema is refused with a message saying
-how to retrain.
+What is saved and loaded is not a pickle but the fitted numbers (see :mod:`empathy_score.linear`):
+one archive, ``<name>.npz``, holding ``model.json`` (vocabularies, hyper-parameters, thresholds)
+and ``.npy`` arrays (weights, idf vectors, intercepts, calibration), read with
+``allow_pickle=False``; loading it cannot run code, and scoring needs numpy and scipy, not
+scikit-learn. Everything that changes a decision or a probability is in that archive. Its bytes
+are read once, hashed, and parsed from the same bytes in memory: the packaged model must match
+:data:`PACKAGED_SHA256`, a model at a path the SHA-256 of its manifest (and the one the caller
+gives, if any).
 """
 
 from __future__ import annotations
@@ -27,6 +31,9 @@ from .features import FEATURE_SCHEMA
 
 __all__ = [
     "DEFAULT_MODEL",
+    "MODEL_SUFFIX",
+    "PACKAGED_SHA256",
+    "LinearBlend",
     "StraightToDataModel",
     "build_text_estimator",
     "load_model",
@@ -36,10 +43,22 @@ __all__ = [
 
 DEFAULT_MODEL = "straight_to_data"
 SEED = 20261125
+MODEL_SUFFIX = ".npz"
+#: SHA-256 of the packaged ``models/straight_to_data.npz``: the packaged model loads only if its
+#: bytes are these. ``empathy-score train`` into ``models/`` needs this updated (a test says so).
+PACKAGED_SHA256 = "b12f2478f481078983d464aa33b6fdc70de909d3060fd846e3b7c311da7c57ef"
+#: The model archive's format: what :class:`LinearBlend` writes and reads.
+FORMAT = "empathy_score.straight_to_data"
+FORMAT_VERSION = 1
+#: Suffixes of the pickled models of earlier versions: refused by name, never opened as pickles.
+PICKLE_SUFFIXES = (".joblib", ".pkl", ".pickle")
+#: The record keys the text model's two TF-IDF views read, in order.
+TEXT_KEYS = ("customer_text", "agent_text")
+_RETRAIN = "retrain it with `empathy-score train corpora/` (deterministic, about a minute)"
 
 
 def _select(key: str):
-    """A picklable column selector for records (module-level so pickles stay importable)."""
+    """A column selector for records; :meth:`LinearBlend.export` reads its ``key``."""
     return _Selector(key)
 
 
@@ -68,13 +87,16 @@ def _text_view():
                     ),
                 ),
             )
-            for key in ("customer_text", "agent_text")
+            for key in TEXT_KEYS
         ]
     )
 
 
 class BlendedModel:
-    """Rules and text, blended: the shipped "combined" model (a scikit-learn estimator).
+    """Rules and text, blended: the shipped "combined" model, as fitted with scikit-learn.
+
+    It is fitted, then exported to a :class:`LinearBlend` (its data), which is what is saved,
+    loaded and scored with.
 
     Two views of a call are trained apart and weighed on data that neither saw:
 
@@ -159,6 +181,7 @@ def sha256_of(path: str | Path) -> str:
 
 
 def library_versions() -> dict[str, str]:
+    """The libraries a model was trained with: a record for its card, never checked on load."""
     import numpy
     import scipy
     import sklearn
@@ -170,10 +193,189 @@ def library_versions() -> dict[str, str]:
         "python": platform.python_version(),
         "scikit-learn": sklearn.__version__,
         "numpy": numpy.__version__,
-        "scipy": scipy.__version__,  # the sparse matrices in the pickle are scipy's
+        "scipy": scipy.__version__,
         "spacy": spacy.__version__,
         "empathy_score": __version__,
     }
+
+
+#: The blend's inputs, in the order of its weights: two rule features and the text model's logit.
+BLEND_FEATURES = ("rule.straight_to_data", "rule.has_request", "text_logit")
+#: The text probability is clipped to [CLIP, 1 - CLIP] before its logit is taken.
+CLIP = 1e-4
+
+
+class LinearBlend:
+    """The fitted :class:`BlendedModel` as data: what is saved, loaded and scored with.
+
+    ``text_`` (a :class:`~empathy_score.linear.SigmoidCalibrated`), ``blend_`` (a
+    :class:`~empathy_score.linear.LinearHead` over :data:`BLEND_FEATURES`) and ``detectors_``
+    (:class:`~empathy_score.detectors.SentenceDetectors` whose vectoriser and heads are
+    :mod:`empathy_score.linear` objects) give scikit-learn's probabilities to within rounding,
+    with numpy and scipy alone.
+    """
+
+    def __init__(self, text, blend, detectors=None, *, features=BLEND_FEATURES, clip=CLIP):
+        self.text_ = text
+        self.blend_ = blend
+        self.detectors_ = detectors
+        self.features = tuple(features)
+        self.clip = clip
+
+    def _meta_features(self, records):
+        import numpy as np
+
+        text = np.clip(self.text_.predict_proba(list(records))[:, 1], self.clip, 1 - self.clip)
+        logit = np.log(text / (1 - text))
+        columns = [
+            logit if name == "text_logit" else [r["rules"].get(name, 0.0) for r in records]
+            for name in self.features
+        ]
+        return np.column_stack(columns)
+
+    def predict_proba(self, records):
+        return self.blend_.predict_proba(self._meta_features(records))
+
+    @classmethod
+    def export(cls, fitted: BlendedModel) -> LinearBlend:
+        """The data of a fitted :class:`BlendedModel` (read from its attributes)."""
+        from .detectors import SentenceDetectors
+        from .linear import LinearHead, SigmoidCalibrated, TfidfUnion, TfidfView
+
+        detectors = None
+        if fitted.detectors_ is not None:
+            source = fitted.detectors_
+            if source.vectorizer_.transformer_weights:
+                raise ValueError("cannot export weighted feature unions")
+            detectors = SentenceDetectors(c=source.c, threshold=source.threshold)
+            detectors.vectorizer_ = TfidfUnion(
+                [(None, TfidfView.export(v)) for _, v in source.vectorizer_.transformer_list]
+            )
+            detectors.heads_ = {t: LinearHead.export(h) for t, h in source.heads_.items()}
+        return cls(
+            SigmoidCalibrated.export(fitted.text_, TEXT_KEYS),
+            LinearHead.export(fitted.blend_),
+            detectors,
+        )
+
+    def to_archive(self) -> bytes:
+        """The archive's bytes (see :func:`empathy_score.linear.write_archive`)."""
+        import numpy as np
+
+        from .detectors import TASKS
+        from .linear import write_archive
+
+        views, arrays = self.text_.union.to_spec("text.view")
+        arrays |= {
+            "text.coef": self.text_.head.coef[0],
+            "text.intercept": self.text_.head.intercept,
+            "text.calibration": np.array([self.text_.a, self.text_.b]),
+            "blend.coef": self.blend_.coef[0],
+            "blend.intercept": self.blend_.intercept,
+        }
+        spec: dict[str, Any] = {
+            "format": FORMAT,
+            "format_version": FORMAT_VERSION,
+            "feature_schema": FEATURE_SCHEMA,
+            "task": "straight_to_data",
+            "text": {
+                "views": views,
+                "coef": "text.coef",
+                "intercept": "text.intercept",
+                "calibration": {"method": "sigmoid", "a_b": "text.calibration"},
+            },
+            "blend": {
+                "features": list(self.features),
+                "clip": self.clip,
+                "coef": "blend.coef",
+                "intercept": "blend.intercept",
+            },
+            "detectors": None,
+        }
+        if self.detectors_ is not None:
+            vectorizer, detector_arrays = self.detectors_.vectorizer_.to_spec("detectors.view")
+            arrays |= detector_arrays
+            heads = [self.detectors_.heads_[t] for t in TASKS]
+            arrays["detectors.coef"] = np.vstack([h.coef for h in heads])
+            arrays["detectors.intercept"] = np.concatenate([h.intercept for h in heads])
+            spec["detectors"] = {
+                "tasks": list(TASKS),
+                "threshold": self.detectors_.threshold,
+                "vectorizer": vectorizer,
+                "coef": "detectors.coef",
+                "intercept": "detectors.intercept",
+            }
+        return write_archive(spec, arrays)
+
+    @classmethod
+    def from_archive(cls, data: bytes) -> LinearBlend:
+        """The model in archive bytes; :class:`~empathy_score.linear.ArchiveError` if malformed."""
+        from .detectors import TASKS, SentenceDetectors
+        from .linear import ArchiveError, LinearHead, SigmoidCalibrated, TfidfUnion, array
+        from .linear import read_archive as read
+
+        spec, arrays = read(data)
+        if spec.get("format") != FORMAT or spec.get("format_version") != FORMAT_VERSION:
+            raise ArchiveError(
+                f"format {spec.get('format')!r} version {spec.get('format_version')!r}, "
+                f"expected {FORMAT!r} version {FORMAT_VERSION}"
+            )
+        if spec.get("feature_schema") != FEATURE_SCHEMA:
+            raise ArchiveError(
+                f"feature schema {spec.get('feature_schema')!r}, expected {FEATURE_SCHEMA}"
+            )
+        text, blend = spec.get("text"), spec.get("blend")
+        if not isinstance(text, dict) or not isinstance(blend, dict):
+            raise ArchiveError("the archive describes no text model or no blend")
+        union = TfidfUnion.from_spec(text.get("views"), arrays, "text.views")
+        if [key for key, _ in union.views] != list(TEXT_KEYS):
+            raise ArchiveError(f"the text views must read {TEXT_KEYS}")
+        calibration = text.get("calibration")
+        if not isinstance(calibration, dict) or calibration.get("method") != "sigmoid":
+            raise ArchiveError("the text model's calibration is not a sigmoid")
+        a, b = array(arrays, calibration.get("a_b"), (2,))
+        text_model = SigmoidCalibrated(
+            union,
+            LinearHead(
+                array(arrays, text.get("coef"), (union.n_features,)),
+                float(array(arrays, text.get("intercept"), (1,))[0]),
+            ),
+            float(a),
+            float(b),
+        )
+        features = blend.get("features")
+        if (
+            not isinstance(features, list)
+            or features.count("text_logit") != 1
+            or not all(isinstance(f, str) for f in features)
+        ):
+            raise ArchiveError(f"bad blend features {features!r}")
+        clip = blend.get("clip")
+        if not isinstance(clip, float) or not 0.0 < clip < 0.5:
+            raise ArchiveError(f"bad blend clip {clip!r}")
+        blend_head = LinearHead(
+            array(arrays, blend.get("coef"), (len(features),)),
+            float(array(arrays, blend.get("intercept"), (1,))[0]),
+        )
+        detectors = None
+        found = spec.get("detectors")
+        if found is not None:
+            if not isinstance(found, dict) or found.get("tasks") != list(TASKS):
+                raise ArchiveError(f"the detectors must be for the tasks {TASKS}")
+            threshold = found.get("threshold")
+            if not isinstance(threshold, float) or not 0.0 < threshold < 1.0:
+                raise ArchiveError(f"bad detector threshold {threshold!r}")
+            vectorizer = TfidfUnion.from_spec(found.get("vectorizer"), arrays, "detectors")
+            if any(key is not None for key, _ in vectorizer.views):
+                raise ArchiveError("the detectors' views read sentences, not record keys")
+            coef = array(arrays, found.get("coef"), (len(TASKS), vectorizer.n_features))
+            intercept = array(arrays, found.get("intercept"), (len(TASKS),))
+            detectors = SentenceDetectors(threshold=threshold)
+            detectors.vectorizer_ = vectorizer
+            detectors.heads_ = {
+                task: LinearHead(coef[i], float(intercept[i])) for i, task in enumerate(TASKS)
+            }
+        return cls(text_model, blend_head, detectors, features=features, clip=clip)
 
 
 @dataclass(frozen=True)
@@ -196,21 +398,35 @@ class StraightToDataModel:
             return []
         return [float(p) for p in self.estimator.predict_proba(list(records))[:, 1]]
 
+    def text_proba(self, records: Sequence[Mapping[str, Any]]) -> list[float]:
+        """The text view's own calibrated probability (evaluate's "classifier only" system)."""
+        if not records:
+            return []
+        return [float(p) for p in self.estimator.text_.predict_proba(list(records))[:, 1]]
+
 
 def save_model(
-    estimator: Any, directory: str | Path, name: str, manifest: Mapping[str, Any]
+    model: LinearBlend | BlendedModel,
+    directory: str | Path,
+    name: str,
+    manifest: Mapping[str, Any],
 ) -> Path:
-    """Write ``<name>.joblib`` and its manifest ``<name>.json`` (with the artefact's SHA-256)."""
-    import joblib
+    """Write ``<name>.npz``, its manifest ``<name>.json`` (with its SHA-256) and model card.
 
+    A fitted :class:`BlendedModel` is exported to a :class:`LinearBlend` first. The archive's
+    bytes depend on the model alone, so training twice gives the same file.
+    """
+    if isinstance(model, BlendedModel):
+        model = LinearBlend.export(model)
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
-    artefact = directory / f"{name}.joblib"
-    _intern_strings(estimator)
-    joblib.dump(estimator, artefact, compress=3)
+    artefact = directory / f"{name}{MODEL_SUFFIX}"
+    data = model.to_archive()
+    artefact.write_bytes(data)
     record = dict(manifest)
     record["artefact"] = artefact.name
-    record["sha256"] = sha256_of(artefact)
+    record["format"] = f"{FORMAT} {FORMAT_VERSION}"
+    record["sha256"] = hashlib.sha256(data).hexdigest()
     (directory / f"{name}.json").write_text(
         json.dumps(record, indent=2, ensure_ascii=False, sort_keys=True) + "\n", encoding="utf-8"
     )
@@ -218,96 +434,116 @@ def save_model(
     return artefact
 
 
-def _intern_strings(root: Any) -> None:
-    """Make every string in the estimator that equals another the same object, in place.
-
-    Pickle writes a string it has met before (the same object) as a reference and an equal
-    but distinct string in full, so its bytes depend on which equal strings happen to be one
-    object: after scoring in the same process, sklearn's ``random_state`` parameter name was
-    a copy where a fresh process shares it, and the artefact's SHA-256 changed. Interned,
-    equal strings are one object, and the bytes depend on the values alone.
-    """
-    import sys
-
-    import numpy as np
-
-    def canonical(value: Any) -> Any:
-        if type(value) is str:
-            return sys.intern(value)
-        if type(value) is tuple:
-            return tuple(canonical(v) for v in value)
-        visit(value)
-        return value
-
-    seen: set[int] = set()
-
-    def visit(obj: Any) -> None:
-        if id(obj) in seen or isinstance(obj, type | np.ndarray | np.generic):
-            return
-        seen.add(id(obj))
-        if type(obj) is dict:
-            items = [(canonical(k), canonical(v)) for k, v in obj.items()]
-            obj.clear()
-            obj.update(items)
-        elif type(obj) is list:
-            obj[:] = [canonical(v) for v in obj]
-        elif hasattr(obj, "__dict__") and not hasattr(obj, "__code__"):  # not functions
-            visit(vars(obj))
-
-    visit(root)
-
-
 def _packaged(name: str) -> Path:
-    return Path(str(resources.files("empathy_score.models").joinpath(f"{name}.joblib")))
+    return Path(str(resources.files("empathy_score.models").joinpath(f"{name}{MODEL_SUFFIX}")))
 
 
-def load_model(path: str | Path | None = None) -> StraightToDataModel:
-    """Load a classifier: the packaged one, or the ``.joblib`` at ``path`` (manifest beside it).
+def _looks_pickled(path: Path, head: bytes) -> bool:
+    """A pickle (protocol 2+) or joblib's zlib-compressed pickle, judged by name or first bytes."""
+    return (
+        path.suffix.lower() in PICKLE_SUFFIXES
+        or head[:1] == b"\x80"
+        or head[:2]
+        in {
+            b"\x78\x01",
+            b"\x78\x5e",
+            b"\x78\x9c",
+            b"\x78\xda",
+        }
+    )
 
-    The SHA-256 in the manifest is checked *before* unpickling; a different scikit-learn
-    version or feature schema is refused. Every refusal is a :class:`ModelError` that says how
-    to retrain (``empathy-score train``).
+
+def load_model(path: str | Path | None = None, *, sha256: str | None = None) -> StraightToDataModel:
+    """Load a classifier: the packaged one, or the ``.npz`` at ``path`` (manifest beside it).
+
+    The file's bytes are read once; their SHA-256 must be :data:`PACKAGED_SHA256` for the
+    packaged model, and for a model at ``path`` the ``sha256`` of its manifest and, when given,
+    the ``sha256`` argument (the hash you vouch for). The model is then parsed from those very
+    bytes, so a file swapped meanwhile is never read. A pickled model (``.joblib``) is refused
+    without being opened as a pickle. Every refusal is a :class:`ModelError` that says how to
+    retrain (``empathy-score train``).
     """
-    artefact = _packaged(DEFAULT_MODEL) if path is None else Path(path)
+    packaged = path is None
+    artefact = _packaged(DEFAULT_MODEL) if packaged else Path(path)
     manifest_path = artefact.with_suffix(".json")
-    retrain = "retrain it with `empathy-score train corpora/` (deterministic, about a minute)"
-    if not artefact.is_file():
-        raise ModelError(f"no model file; {retrain}", path=artefact)
+    if sha256 is not None and not (
+        isinstance(sha256, str) and len(sha256.strip()) == 64 and _is_hex(sha256.strip())
+    ):
+        raise ModelError(f"the SHA-256 to check is not 64 hexadecimal digits: {sha256!r}")
+    try:
+        data = artefact.read_bytes()
+    except FileNotFoundError:
+        raise ModelError(f"no model file; {_RETRAIN}", path=artefact) from None
+    except OSError as err:
+        raise ModelError(
+            f"unreadable model file ({err.strerror}); {_RETRAIN}", path=artefact
+        ) from None
+    if _looks_pickled(artefact, data[:2]):
+        raise ModelError(
+            f"pickled models are no longer loaded (unpickling runs code); {_RETRAIN}, "
+            f"which writes a data-only {MODEL_SUFFIX} model",
+            path=artefact,
+        )
     try:
         manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as err:
+        if not isinstance(manifest, dict):
+            raise ValueError("not a JSON object")
+    except (OSError, ValueError) as err:
         raise ModelError(
             f"missing or unreadable model manifest ({err}); a model is never loaded without "
-            f"one; {retrain}",
+            f"one; {_RETRAIN}",
             path=manifest_path,
         ) from None
-    actual = sha256_of(artefact)
+    actual = hashlib.sha256(data).hexdigest()
+    if packaged and actual != PACKAGED_SHA256:
+        raise ModelError(
+            f"SHA-256 {actual[:12]}… is not the packaged model's ({PACKAGED_SHA256[:12]}…, "
+            "PACKAGED_SHA256 in empathy_score/model.py): the installed file was changed; "
+            "reinstall empathy_score, or after retraining into models/ update PACKAGED_SHA256",
+            path=artefact,
+        )
     if manifest.get("sha256") != actual:
         raise ModelError(
             f"SHA-256 {actual[:12]}… does not match the manifest "
             f"({str(manifest.get('sha256'))[:12]}…): the file was changed or replaced and is not "
-            f"loaded; {retrain}",
+            f"loaded; {_RETRAIN}",
             path=artefact,
         )
-    import sklearn
-
-    trained_with = manifest.get("versions", {}).get("scikit-learn")
-    if trained_with != sklearn.__version__:
+    if sha256 is not None and sha256.strip().lower() != actual:
         raise ModelError(
-            f"trained with scikit-learn {trained_with}, but {sklearn.__version__} is installed; "
-            f"pickles do not carry across versions: install scikit-learn=={trained_with} or "
-            f"{retrain}",
+            f"SHA-256 {actual[:12]}… is not the one asked for ({sha256.strip()[:12]}…): the "
+            "file is not loaded",
             path=artefact,
         )
-    if manifest.get("feature_schema") != FEATURE_SCHEMA:
-        raise ModelError(
-            f"feature schema {manifest.get('feature_schema')} != {FEATURE_SCHEMA}; {retrain}",
-            path=artefact,
-        )
-    import joblib
+    from .linear import ArchiveError
 
-    estimator = joblib.load(artefact)
+    try:
+        estimator = LinearBlend.from_archive(data)
+    except ArchiveError as err:
+        raise ModelError(f"not a usable model: {err}; {_RETRAIN}", path=artefact) from None
+    _check_manifest_agrees(manifest, estimator, manifest_path)
     return StraightToDataModel(estimator=estimator, manifest=manifest)
+
+
+def _is_hex(text: str) -> bool:
+    return all(c in "0123456789abcdefABCDEF" for c in text)
+
+
+def _check_manifest_agrees(manifest: Mapping[str, Any], model: LinearBlend, path: Path) -> None:
+    """Refuse a manifest whose copies of decision values differ from the hashed model's.
+
+    The manifest is not hashed; the values it shows for the reader (the detectors' threshold,
+    the feature schema) come from the model file, and an edited copy would mislead.
+    """
+    threshold = model.detectors_.threshold if model.detectors_ is not None else None
+    for key, value in (("detector_threshold", threshold), ("feature_schema", FEATURE_SCHEMA)):
+        if key in manifest and manifest[key] != value:
+            raise ModelError(
+                f"the manifest says {key} {manifest[key]!r}, the model file holds {value!r}: "
+                "decisions come from the model file alone, and the manifest was edited; "
+                f"{_RETRAIN} to change a value",
+                path=path,
+            )
 
 
 def reliability_table(probabilities: Sequence[float], labels: Sequence[bool], bins: int = 5):
@@ -347,7 +583,10 @@ def _analyse(calls):
 
 
 def train_model(corpus: str | Path):
-    """Fit the detectors and the classifier on the corpus; return (estimator, manifest).
+    """Fit the detectors and the classifier on the corpus; return (model, manifest).
+
+    The model is the fitted :class:`BlendedModel` exported to a :class:`LinearBlend`, and the
+    metrics are measured with it: they describe the model as it is saved and loaded.
 
     Sentence detectors (see :mod:`empathy_score.detectors`) and the text view learn on the
     train split, the blend on dev (see :class:`BlendedModel`). Deterministic: calls are
@@ -380,7 +619,7 @@ def train_model(corpus: str | Path):
         [labels[i] for i in dev],
         detectors=detectors,
     )
-    model = StraightToDataModel(estimator=estimator, manifest={})
+    model = StraightToDataModel(estimator=LinearBlend.export(estimator), manifest={})
     metrics: dict[str, Any] = {}
     for split in ("dev", "test"):
         index = [i for i, c in enumerate(calls) if c.split == split]
@@ -420,7 +659,7 @@ def train_model(corpus: str | Path):
         },
         "metrics": metrics,
     }
-    return estimator, manifest
+    return model.estimator, manifest
 
 
 def _shifted_metrics(calls, model: StraightToDataModel) -> dict[str, Any]:
@@ -497,7 +736,7 @@ def model_card(manifest: Mapping[str, Any]) -> str:
         "   call may hide a miss); it never flips a decision the evidence contradicts.",
         "",
         "A call with no data request is never flagged. Rebuild with `empathy-score train",
-        "corpora/` (deterministic).",
+        "corpora/` (deterministic). Format: a zip of JSON and numpy arrays (see Safety).",
         "",
         "## Training data",
         "",
@@ -589,12 +828,19 @@ def model_card(manifest: Mapping[str, Any]) -> str:
         "",
         "## Safety",
         "",
-        "The artefact is a pickle. `load_model` checks its SHA-256 against `sha256` in the",
-        "manifest **before** unpickling, and refuses another scikit-learn version or feature",
-        f"schema. Artefact SHA-256: `{manifest.get('sha256', '(written on save)')}`.",
+        f"The artefact is data, not code: `{manifest.get('artefact', '<name>.npz')}`, a zip of",
+        "`model.json` (vocabularies, n-gram settings, the detectors' threshold) and `.npy`",
+        "arrays (weights, idf vectors, intercepts, sigmoid calibration), read with",
+        "`allow_pickle=False`; no pickle is ever loaded. Scoring needs numpy and scipy, not",
+        "scikit-learn. `load_model` reads the file once, checks the SHA-256 of those bytes",
+        "(the packaged model against `PACKAGED_SHA256` in `empathy_score/model.py`, another",
+        "against `sha256` in its manifest and, if given, `--model-sha256`), then parses the",
+        "same bytes. Every value that changes a decision or a probability is in the hashed",
+        "file; a manifest whose copy of one differs is refused.",
+        f"Artefact SHA-256: `{manifest.get('sha256', '(written on save)')}`.",
         "Training again on the same corpus with the library versions above gives the same",
-        "verdicts and probabilities (to the last bits a CPU's BLAS kernel may change), so",
-        "anyone can check that this model came from this corpus and this code.",
+        "file, byte for byte (a CPU's BLAS kernel may change the last bits of a weight, never",
+        "a verdict), so anyone can check that this model came from this corpus and this code.",
         "",
     ]
     return "\n".join(lines)

@@ -52,7 +52,8 @@ class EmpathyScorer:
         instead of inferring it from what each speaker says.
     model:
         ``"default"`` uses the packaged "straight to policy number" classifier; ``None`` scores
-        with the rules alone; a path loads that ``.joblib`` (verified against its manifest).
+        with the rules alone; a path loads that ``.npz`` (verified against its manifest); pass
+        ``load_model(path, sha256=...)`` to check it against a hash you know as well.
     batch_size:
         Turns per :meth:`spacy.Language.pipe` batch.
     """

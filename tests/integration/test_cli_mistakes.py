@@ -17,7 +17,7 @@ def _run(argv, capsys):
 
 
 def test_evaluate_with_a_missing_model_fails_instead_of_falling_back(repo_root, tmp_path, capsys):
-    missing = tmp_path / "missing.joblib"
+    missing = tmp_path / "missing.npz"
     code, out, err = _run(
         ["evaluate", str(repo_root / "corpora" / "test"), "--model", str(missing)], capsys
     )
@@ -28,16 +28,49 @@ def test_evaluate_with_a_missing_model_fails_instead_of_falling_back(repo_root, 
 
 
 def test_evaluate_with_a_tampered_model_fails(repo_root, tmp_path, capsys):
-    for suffix in (".joblib", ".json"):
+    for suffix in (".npz", ".json"):
         shutil.copy(repo_root / "models" / f"straight_to_data{suffix}", tmp_path / f"m{suffix}")
-    with open(tmp_path / "m.joblib", "ab") as handle:
+    with open(tmp_path / "m.npz", "ab") as handle:
         handle.write(b"\0")
     code, _, err = _run(
-        ["evaluate", str(repo_root / "corpora" / "test"), "--model", str(tmp_path / "m.joblib")],
+        ["evaluate", str(repo_root / "corpora" / "test"), "--model", str(tmp_path / "m.npz")],
         capsys,
     )
     assert code == 2
     assert "does not match the manifest" in err
+
+
+def test_model_sha256_must_match_the_model_file(repo_root, tmp_path, capsys):
+    for suffix in (".npz", ".json"):
+        shutil.copy(repo_root / "models" / f"straight_to_data{suffix}", tmp_path / f"m{suffix}")
+    call = tmp_path / "call.txt"
+    call.write_text(DEMO_CALL, encoding="utf-8")
+    model = ["--model", str(tmp_path / "m.npz")]
+    wrong = ["--model-sha256", "ab" * 32]
+    for argv in (
+        ["score", str(call), *model, *wrong],
+        ["explain", str(call), *model, *wrong],
+        ["report", str(call), *model, *wrong],
+        ["evaluate", str(repo_root / "corpora" / "test"), *model, *wrong],
+    ):
+        code, out, err = _run(argv, capsys)
+        assert code == 2, argv[0]
+        assert out == ""
+        assert "is not the one asked for" in err and "m.npz" in err
+    right = json.loads((tmp_path / "m.json").read_text())["sha256"]
+    code, out, _ = _run(["score", str(call), *model, "--model-sha256", right, "--quiet"], capsys)
+    assert code == 0
+    assert json.loads(out)["straight_to_data_probability"] is not None
+
+
+def test_a_pickled_model_is_refused_with_how_to_retrain(tmp_path, capsys):
+    call = tmp_path / "call.txt"
+    call.write_text(DEMO_CALL, encoding="utf-8")
+    (tmp_path / "old.joblib").write_bytes(b"\x80\x04N.")  # pickle of None
+    code, out, err = _run(["score", str(call), "--model", str(tmp_path / "old.joblib")], capsys)
+    assert code == 2
+    assert out == ""
+    assert "pickled models are no longer loaded" in err and "empathy-score train" in err
 
 
 def test_report_on_a_file_that_does_not_exist_names_it(tmp_path, capsys):
@@ -59,10 +92,10 @@ def test_evaluate_on_a_folder_that_does_not_exist_names_it(tmp_path, capsys):
 def test_score_with_a_missing_model_fails_before_scoring(tmp_path, capsys):
     call = tmp_path / "call.txt"
     call.write_text(DEMO_CALL, encoding="utf-8")
-    code, out, err = _run(["score", str(call), "--model", str(tmp_path / "nope.joblib")], capsys)
+    code, out, err = _run(["score", str(call), "--model", str(tmp_path / "nope.npz")], capsys)
     assert code == 2
     assert out == ""  # no error record per call: the command itself was wrong
-    assert "nope.joblib" in err
+    assert "nope.npz" in err
 
 
 def test_score_no_model_scores_with_the_rules_alone(tmp_path, capsys):
@@ -77,7 +110,7 @@ def test_score_no_model_scores_with_the_rules_alone(tmp_path, capsys):
 
 def test_model_and_no_model_exclude_each_other(tmp_path, capsys):
     with pytest.raises(SystemExit) as exit_info:
-        main(["score", str(tmp_path), "--model", "m.joblib", "--no-model"])
+        main(["score", str(tmp_path), "--model", "m.npz", "--no-model"])
     assert exit_info.value.code == 2
     assert "not allowed with argument" in capsys.readouterr().err
 

@@ -106,3 +106,59 @@ def test_counts_match_scipy_whatever_the_width_of_the_keys(n_features):
     actual = tfidf._count_matrix(ids, lengths, n_features, np.float64)
     assert_same(expected, actual)
     assert (expected.indptr == actual.indptr).all() and (expected.data == actual.data).all()
+
+
+def assert_close(expected, actual):
+    """Same entries in the same places; values equal to rounding (the l2 sums may differ in
+    the order of their additions, never by more than a few units in the last place)."""
+    import numpy as np
+
+    expected, actual = sp_csr(expected), sp_csr(actual)
+    assert expected.shape == actual.shape
+    assert (expected.indptr == actual.indptr).all()
+    assert (expected.indices == actual.indices).all()
+    np.testing.assert_allclose(actual.data, expected.data, rtol=1e-12, atol=0)
+
+
+def sp_csr(matrix):
+    import scipy.sparse as sp
+
+    matrix = sp.csr_array(matrix)
+    matrix.sort_indices()
+    return matrix
+
+
+DATA_SETTINGS = [SETTINGS[0], SETTINGS[2], {"analyzer": "char_wb", "ngram_range": (1, 2)}]
+
+
+@pytest.mark.parametrize(
+    "params", DATA_SETTINGS, ids=lambda p: f"{p['analyzer']}{p['ngram_range']}"
+)
+def test_the_data_only_view_gives_scikit_learn_s_matrix_on_real_turns(turns, params):
+    """What a saved model scores with (no scikit-learn): the fitted vectoriser's transform."""
+    from empathy_score.linear import TfidfView
+
+    fit_on, unseen = turns[::2], turns[1::2]
+    reference = TfidfVectorizer(**params).fit(fit_on)
+    view = TfidfView.export(CachedTfidfVectorizer(**params).fit(fit_on))
+    assert_close(reference.transform(unseen), view.transform(unseen))
+    assert_close(reference.transform(unseen), view.transform(unseen))  # from the word cache
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.text(st.characters(codec="utf-8"), max_size=60), min_size=1, max_size=6))
+def test_the_data_only_view_gives_scikit_learn_s_matrix_on_any_text(docs):
+    from empathy_score.linear import TfidfView
+
+    for params in DATA_SETTINGS:
+        reference = TfidfVectorizer(**params).fit(VOCABULARY_TEXT)
+        view = TfidfView.export(TfidfVectorizer(**params).fit(VOCABULARY_TEXT))
+        assert_close(reference.transform(docs), view.transform(docs))
+
+
+def test_settings_the_data_view_cannot_reproduce_are_refused_on_export():
+    from empathy_score.linear import TfidfView
+
+    for params in ({"analyzer": "char"}, {"strip_accents": "unicode"}, {"stop_words": ["de"]}):
+        with pytest.raises(ValueError, match="cannot export"):
+            TfidfView.export(TfidfVectorizer(**params).fit(VOCABULARY_TEXT))
