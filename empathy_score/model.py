@@ -440,17 +440,11 @@ def _packaged(name: str) -> Path:
 
 def _looks_pickled(path: Path, head: bytes) -> bool:
     """A pickle (protocol 2+) or joblib's zlib-compressed pickle, judged by name or first bytes."""
-    return (
-        path.suffix.lower() in PICKLE_SUFFIXES
-        or head[:1] == b"\x80"
-        or head[:2]
-        in {
-            b"\x78\x01",
-            b"\x78\x5e",
-            b"\x78\x9c",
-            b"\x78\xda",
-        }
-    )
+    return path.suffix.lower() in PICKLE_SUFFIXES or head[:1] == b"\x80" or head[:2] in _ZLIB
+
+
+#: The first two bytes of a zlib stream at each compression level (joblib's ``compress=``).
+_ZLIB = frozenset({b"\x78\x01", b"\x78\x5e", b"\x78\x9c", b"\x78\xda"})
 
 
 def load_model(path: str | Path | None = None, *, sha256: str | None = None) -> StraightToDataModel:
