@@ -38,11 +38,11 @@ from pathlib import Path
 from statistics import NormalDist
 from typing import Any
 
-from .errors import EmpathyScoreError, ReportError
-from .redact import redact
-from .table import spreadsheet_safe, strict_json
-from .terminal import printable
-from .verdict import ERROR, OK, CallVerdict
+from ..errors import EmpathyScoreError, ReportError
+from ..redact import redact
+from ..table import spreadsheet_safe, strict_json
+from ..terminal import printable
+from ..verdict import ERROR, OK, CallVerdict
 
 __all__ = [
     "BASELINE",
