@@ -12,6 +12,7 @@ from spacy.language import Language
 from .components import set_speaker
 from .detectors import FieldCandidates, field_candidates
 from .errors import EmpathyScoreError, TranscriptError
+from .evidence_from_docs import decide
 from .features import call_record
 from .model import StraightToDataModel, with_probability
 from .seen import SeenIds
@@ -23,7 +24,7 @@ from .transcript import (
     one_sided,
     parse_text,
 )
-from .verdict import CallVerdict, decide
+from .verdict import CallVerdict
 
 __all__ = ["EmpathyScorer"]
 

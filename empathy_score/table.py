@@ -10,9 +10,10 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Iterable, Sequence
+from dataclasses import fields
 from typing import TYPE_CHECKING, Any
 
-from .verdict import CallVerdict
+from .verdict import EVIDENCE_FIELDS, CallVerdict
 
 if TYPE_CHECKING:
     import pandas
@@ -29,22 +30,8 @@ __all__ = [
     "verdicts_to_frame",
 ]
 
-COLUMNS = (
-    "id",
-    "source",
-    "status",
-    "error",
-    "opportunity",
-    "empathy_shown",
-    "empathy_before_data",
-    "straight_to_data",
-    "straight_to_data_probability",
-    "first_data_request_turn",
-    "data_fields",
-    "markers",
-    "data_requests",
-    "opportunities",
-)
+#: The verdict's columns: one per field of :class:`CallVerdict` but ``meta``, in field order.
+COLUMNS = tuple(f.name for f in fields(CallVerdict) if f.name != "meta")
 
 
 #: What a spreadsheet reads as the start of a formula ("=HYPERLINK(…)", "+31…", "@SUM").
@@ -83,13 +70,16 @@ def meta_column(key: object) -> str:
 
 
 def row(verdict: CallVerdict) -> dict[str, Any]:
-    """The verdict's columns (see :data:`COLUMNS`), lists joined with ``;``."""
-    record = verdict.to_dict()
-    out: dict[str, Any] = {k: record[k] for k in COLUMNS[:10]}
-    out["data_fields"] = ";".join(verdict.data_fields)
-    out["markers"] = ";".join(f"{m.turn}:{m.label}" for m in verdict.markers)
-    out["data_requests"] = ";".join(f"{r.turn}:{r.label}" for r in verdict.data_requests)
-    out["opportunities"] = ";".join(f"{o.turn}:{o.label}" for o in verdict.opportunities)
+    """The verdict's columns (see :data:`COLUMNS`): evidence as ``turn:label`` and other lists
+    joined with ``;``."""
+    out: dict[str, Any] = {}
+    for name in COLUMNS:
+        value = getattr(verdict, name)
+        if name in EVIDENCE_FIELDS:
+            value = ";".join(f"{e.turn}:{e.label}" for e in value)
+        elif isinstance(value, tuple):
+            value = ";".join(value)
+        out[name] = value
     return out
 
 

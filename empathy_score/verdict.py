@@ -1,4 +1,4 @@
-"""From per-turn spans to a call verdict, following ``ANNOTATION.md`` to the letter.
+"""The verdict on a call, as a plain value, and the rules that decide it from its evidence.
 
 The rules of the annotation guide, in code:
 
@@ -7,23 +7,42 @@ The rules of the annotation guide, in code:
 - ``empathy_before_data``: a marker in an earlier turn, or earlier in the same turn; equal to
   ``empathy_shown`` when the agent never asks for data;
 - ``straight_to_data``: an opportunity, a data request, and no empathy before it.
+
+A :class:`CallVerdict` is what every layer passes around (the scorer, the parallel wire, the
+JSONL and CSV output, the report, the pytest helpers), so this module imports no spaCy: a
+verdict is made of plain fields, and :meth:`CallVerdict.to_dict` / :meth:`CallVerdict.from_dict`
+are each other's inverse. Turning a pipeline's Docs into evidence is
+:mod:`empathy_score.evidence_from_docs`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import MISSING, dataclass, field, fields
 from types import MappingProxyType
 from typing import Any
 
-from spacy.tokens import Doc
+from .transcript import Transcript, _MetaPickles, safe_text
 
-from .transcript import AGENT, CUSTOMER, Transcript, _MetaPickles, safe_text
-
-__all__ = ["ERROR", "OK", "CallVerdict", "Evidence", "decide", "verdict_from_evidence"]
+__all__ = [
+    "ERROR",
+    "EVIDENCE_FIELDS",
+    "OK",
+    "CallVerdict",
+    "Evidence",
+    "verdict_from_evidence",
+]
 
 OK = "ok"
 ERROR = "error"
+
+#: The verdict's evidence fields, and the key an item's ``label`` has in a record: a marker or
+#: an opportunity has a ``category``, a data request asks for a ``field``.
+EVIDENCE_FIELDS: Mapping[str, str] = MappingProxyType(
+    {"markers": "category", "data_requests": "field", "opportunities": "category"}
+)
+
+_RECORD_HINT = "; expected a verdict record as `empathy-score score` writes"
 
 
 @dataclass(frozen=True)
@@ -38,15 +57,38 @@ class Evidence:
     rule: str
 
     def to_dict(self, label_key: str) -> dict[str, Any]:
-        """As a plain record; ``label_key`` is ``category`` or ``field``."""
-        return {
-            "turn": self.turn,
-            label_key: self.label,
-            "text": self.text,
-            "start": self.start,
-            "end": self.end,
-            "rule": self.rule,
-        }
+        """As a plain record; ``label_key`` is ``category`` or ``field`` (see
+        :data:`EVIDENCE_FIELDS`)."""
+        return {label_key if name == "label" else name: getattr(self, name) for name in _EVIDENCE}
+
+    @classmethod
+    def from_dict(cls, record: Mapping[str, Any], label_key: str) -> Evidence:
+        """The evidence a :meth:`to_dict` record describes.
+
+        A record written by hand may leave out ``start`` (0), ``end`` (the end of ``text``),
+        the label, the text or the rule (empty).
+
+        Raises
+        ------
+        ValueError
+            If ``turn``, ``start`` or ``end`` is not a whole number.
+        """
+        turn, start = record.get("turn"), record.get("start", 0)
+        if not _is_int(turn) or not _is_int(start):
+            raise ValueError("needs a turn number")
+        text = str(record.get("text") or "")
+        end = record.get("end", start + len(text))
+        if not _is_int(end):
+            raise ValueError("needs a whole number as its end")
+        label = str(record.get(label_key, ""))
+        return cls(turn, label, text, start, end, str(record.get("rule") or ""))
+
+
+_EVIDENCE = tuple(f.name for f in fields(Evidence))
+
+
+def _is_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 @dataclass(frozen=True)
@@ -93,24 +135,53 @@ class CallVerdict(_MetaPickles):
         )
 
     def to_dict(self) -> dict[str, Any]:
-        """The verdict as a JSON-ready record: the same keys as the CLI's JSONL output."""
-        return {
-            "id": self.id,
-            "source": self.source,
-            "status": self.status,
-            "error": self.error,
-            "opportunity": self.opportunity,
-            "empathy_shown": self.empathy_shown,
-            "empathy_before_data": self.empathy_before_data,
-            "straight_to_data": self.straight_to_data,
-            "straight_to_data_probability": self.straight_to_data_probability,
-            "first_data_request_turn": self.first_data_request_turn,
-            "data_fields": list(self.data_fields),
-            "markers": [m.to_dict("category") for m in self.markers],
-            "data_requests": [r.to_dict("field") for r in self.data_requests],
-            "opportunities": [o.to_dict("category") for o in self.opportunities],
-            "meta": dict(self.meta),
-        }
+        """The verdict as a JSON-ready record: the same keys as the CLI's JSONL output.
+
+        One key per field, in field order; evidence items name their label as
+        :data:`EVIDENCE_FIELDS` says.
+        """
+        record: dict[str, Any] = {}
+        for name in _FIELDS:
+            value = getattr(self, name)
+            label_key = EVIDENCE_FIELDS.get(name)
+            if label_key is not None:
+                value = [e.to_dict(label_key) for e in value]
+            elif isinstance(value, tuple):
+                value = list(value)
+            elif isinstance(value, Mapping):
+                value = dict(value)
+            record[name] = value
+        return record
+
+    @classmethod
+    def from_dict(cls, record: Mapping[str, Any], *, where: str = "the record") -> CallVerdict:
+        """The verdict a :meth:`to_dict` record describes: ``from_dict(v.to_dict()) == v``.
+
+        Records read back from JSON (``empathy-score score`` output, or written by hand) are
+        checked field by field. ``id`` and ``status`` are required; any other field may be left
+        out and takes its default (``source`` none). An integer id is taken as its text.
+
+        Raises
+        ------
+        ValueError
+            Saying which field of ``where`` (e.g. ``"verdict 3"``) is wrong and what it must be.
+        """
+        if not isinstance(record, Mapping):
+            raise ValueError(
+                f"{where} is a {type(record).__name__}, not a verdict record{_RECORD_HINT}"
+            )
+        state = {}
+        for f in fields(cls):
+            if f.name in _REQUIRED or f.default is MISSING:
+                value = record.get(f.name)
+            else:
+                value = record.get(f.name, f.default)
+            read = _READERS.get(f.name) or _READERS[f.type]
+            try:
+                state[f.name] = read(value, f.name)
+            except ValueError as err:
+                raise ValueError(f"{where}{err}{_RECORD_HINT}") from None
+        return cls(**state)
 
     def reason(self) -> str:
         """One sentence saying why the call got its verdict."""
@@ -143,39 +214,90 @@ class CallVerdict(_MetaPickles):
         )
 
 
-def _evidence(docs: Sequence[Doc], turns: Sequence[int], key: str) -> tuple[Evidence, ...]:
-    found = []
-    for index in turns:
-        group = docs[index].spans.get(key)
-        if not group:
-            continue
-        for span in group:
-            found.append(
-                Evidence(
-                    turn=index,
-                    label=span.label_,
-                    text=span.text,
-                    start=span.start_char,
-                    end=span.end_char,
-                    rule=span.id_,
-                )
-            )
-    found.sort(key=lambda e: (e.turn, e.start, e.end))
-    return tuple(found)
+_FIELDS = tuple(f.name for f in fields(CallVerdict))
+_REQUIRED = ("id", "status")
 
 
-def decide(transcript: Transcript, docs: Sequence[Doc]) -> CallVerdict:
-    """Turn the analysed turns of one call into its verdict (rules only)."""
-    if len(docs) != len(transcript.turns):
-        raise ValueError("one Doc per turn is required")
-    agent = [i for i, t in enumerate(transcript.turns) if t.speaker == AGENT]
-    customer = [i for i, t in enumerate(transcript.turns) if t.speaker == CUSTOMER]
-    return verdict_from_evidence(
-        transcript,
-        markers=_evidence(docs, agent, "empathy"),
-        requests=_evidence(docs, agent, "data_request"),
-        opportunities=_evidence(docs, customer, "opportunity"),
-    )
+# How each field is read from a record, by name where the name says more than the type does,
+# else by its type. Each reader takes the value and the key; its ValueError message follows
+# the record's description ("the record" + message).
+
+
+def _read_id(value: Any, key: str) -> str:
+    if isinstance(value, str):
+        return value
+    if _is_int(value):
+        return str(value)
+    raise ValueError(" has no id")
+
+
+def _read_status(value: Any, key: str) -> str:
+    if value not in (OK, ERROR):
+        raise ValueError(f" has status {value!r} (not 'ok' or 'error')")
+    return value
+
+
+def _read_probability(value: Any, key: str) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 1:
+        raise ValueError(f": {key!r} must be null or in [0, 1]")
+    return float(value)
+
+
+def _read_flag(value: Any, key: str) -> bool:
+    if not isinstance(value, bool):
+        raise ValueError(f": {key!r} must be true or false, not {value!r}")
+    return value
+
+
+def _read_text(value: Any, key: str) -> str | None:
+    if value is not None and not isinstance(value, str):
+        raise ValueError(f": {key!r} must be null or text")
+    return value
+
+
+def _read_turn(value: Any, key: str) -> int | None:
+    if value is not None and not _is_int(value):
+        raise ValueError(f": {key!r} must be null or a turn number")
+    return value
+
+
+def _read_labels(value: Any, key: str) -> tuple[str, ...]:
+    labels = value or ()
+    if not isinstance(labels, list | tuple) or not all(isinstance(v, str) for v in labels):
+        raise ValueError(f": {key!r} must be a list of texts")
+    return tuple(labels)
+
+
+def _read_evidence(value: Any, key: str) -> tuple[Evidence, ...]:
+    items = value or ()
+    if not isinstance(items, list | tuple) or not all(isinstance(i, Mapping) for i in items):
+        raise ValueError(f": {key!r} must be a list of objects")
+    try:
+        return tuple(Evidence.from_dict(item, EVIDENCE_FIELDS[key]) for item in items)
+    except ValueError as err:
+        raise ValueError(f": every item of {key!r} {err}") from None
+
+
+def _read_meta(value: Any, key: str) -> Mapping[str, Any]:
+    meta = value or {}
+    if not isinstance(meta, Mapping):
+        raise ValueError(f": {key!r} must be an object")
+    return MappingProxyType(dict(meta))
+
+
+_READERS: dict[str, Callable[[Any, str], Any]] = {
+    "id": _read_id,
+    "status": _read_status,
+    "straight_to_data_probability": _read_probability,
+    "bool": _read_flag,
+    "str | None": _read_text,
+    "int | None": _read_turn,
+    "tuple[str, ...]": _read_labels,
+    "tuple[Evidence, ...]": _read_evidence,
+    "Mapping[str, Any]": _read_meta,
+}
 
 
 def verdict_from_evidence(

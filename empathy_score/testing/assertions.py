@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..components import set_speaker
+from ..evidence_from_docs import span_evidence
 from ..rules import LABELS
 from ..scorer import EmpathyScorer
 from ..transcript import AGENT, DEFAULT_ROLE_ALIASES, Transcript, Turn, parse_text
@@ -144,9 +145,7 @@ class _Scored:
             for span_key, span, rule in doc._.empathy_rejected or ():
                 if span_key != key or span.label_ not in wanted:
                     continue
-                evidence = Evidence(
-                    index, span.label_, span.text, span.start_char, span.end_char, span.id_
-                )
+                evidence = span_evidence(index, span)
                 found.setdefault((index, span.start_char, span.end_char), (evidence, rule))
         return [found[k] for k in sorted(found)]
 

@@ -1,4 +1,5 @@
-"""pytest loads our plugin in every test run of every project that installs us: keep it light."""
+"""Import cost: pytest loads our plugin in every run of every project that installs us, and
+verdicts, reports and tables are read far from any pipeline: keep them light."""
 
 import subprocess
 import sys
@@ -41,3 +42,14 @@ def test_an_unknown_name_is_an_attribute_error():
         empathy_score.EmpathyScore  # noqa: B018
     with pytest.raises(AttributeError, match="assert_empathy"):
         empathy_score.testing.assert_empathy  # noqa: B018
+
+
+@pytest.mark.parametrize(
+    "module", ["empathy_score.verdict", "empathy_score.report", "empathy_score.table"]
+)
+def test_verdicts_reports_and_tables_load_no_spacy(module):
+    """A verdict is a plain value: reading, reporting on or tabulating verdicts (and
+    ``empathy-score --version``) must not wait for spaCy."""
+    loaded = _modules_after(f"import {module}")
+    assert module in loaded
+    assert "spacy" not in loaded

@@ -105,6 +105,15 @@ def test_wilson_interval_matches_published_values(k, n, low, high):
     assert wilson_interval(k, n) == pytest.approx((low, high), abs=5e-5)
 
 
+def test_wilson_interval_agrees_with_scipy_to_the_last_bits():
+    from scipy.stats import binomtest
+
+    for n in range(1, 61):
+        for k in range(n + 1):
+            ci = binomtest(k, n).proportion_ci(method="wilson")
+            assert wilson_interval(k, n) == pytest.approx((ci.low, ci.high), rel=0, abs=1e-15)
+
+
 def test_wilson_interval_ends_exactly_at_zero_and_one():
     assert wilson_interval(0, 7)[0] == 0.0
     assert wilson_interval(7, 7)[1] == 1.0

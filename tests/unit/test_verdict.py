@@ -12,8 +12,9 @@ import pickle
 import pytest
 import spacy
 
+from empathy_score.evidence_from_docs import decide
 from empathy_score.transcript import AGENT, CUSTOMER, Transcript, Turn
-from empathy_score.verdict import CallVerdict, Evidence, decide
+from empathy_score.verdict import CallVerdict, Evidence
 
 NLP = spacy.blank("nl")
 ACK, WISH, ASK = "acknowledge_feelings", "wish_well", "ask_wellbeing"

@@ -1,0 +1,58 @@
+"""From the pipeline's analysed turns (spaCy Docs and their span groups) to a call verdict.
+
+This is the one place where the verdict meets spaCy: each span the pipeline left in a turn's
+``empathy``, ``data_request`` or ``opportunity`` group becomes a plain
+:class:`~empathy_score.verdict.Evidence`, and the decisions of ``ANNOTATION.md`` are then taken
+on that evidence alone (:func:`~empathy_score.verdict.verdict_from_evidence`). The verdict
+module itself imports no spaCy, so that reading verdicts back, reporting on them and writing
+them as CSV never load a pipeline.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from spacy.tokens import Doc, Span
+
+from .transcript import AGENT, CUSTOMER, Transcript
+from .verdict import CallVerdict, Evidence, verdict_from_evidence
+
+__all__ = ["decide", "evidence_from_docs", "span_evidence"]
+
+
+def span_evidence(turn: int, span: Span) -> Evidence:
+    """What a span of turn ``turn`` found: its label, text, character offsets and rule id."""
+    return Evidence(
+        turn=turn,
+        label=span.label_,
+        text=span.text,
+        start=span.start_char,
+        end=span.end_char,
+        rule=span.id_,
+    )
+
+
+def evidence_from_docs(docs: Sequence[Doc], turns: Sequence[int], key: str) -> tuple[Evidence, ...]:
+    """The spans of group ``key`` in the given turns, as evidence in call order."""
+    found = []
+    for index in turns:
+        group = docs[index].spans.get(key)
+        if not group:
+            continue
+        found.extend(span_evidence(index, span) for span in group)
+    found.sort(key=lambda e: (e.turn, e.start, e.end))
+    return tuple(found)
+
+
+def decide(transcript: Transcript, docs: Sequence[Doc]) -> CallVerdict:
+    """Turn the analysed turns of one call into its verdict (rules only)."""
+    if len(docs) != len(transcript.turns):
+        raise ValueError("one Doc per turn is required")
+    agent = [i for i, t in enumerate(transcript.turns) if t.speaker == AGENT]
+    customer = [i for i, t in enumerate(transcript.turns) if t.speaker == CUSTOMER]
+    return verdict_from_evidence(
+        transcript,
+        markers=evidence_from_docs(docs, agent, "empathy"),
+        requests=evidence_from_docs(docs, agent, "data_request"),
+        opportunities=evidence_from_docs(docs, customer, "opportunity"),
+    )
