@@ -81,7 +81,9 @@ from empathy_score.cli import main
 # as the command runs it (main() reading sys.argv): it tunes its own process then
 source, out, jobs = sys.argv[1:4]
 sys.argv = ["empathy-score", "score", source, "--out", out, "--quiet", "--jobs", jobs]
-main()
+code = main()
+if code != 0:  # a run that stopped early would look lean and fast
+    sys.exit(f"empathy-score score exited with {code}")
 # VmHWM (Linux), not ru_maxrss: the latter keeps the parent's peak across fork and exec
 try:
     with open("/proc/self/status") as status:
@@ -180,8 +182,10 @@ def row(name: str, seconds: float, calls: int, tokens: int, note: str = "") -> N
 
 def child(code: str, *args: str) -> list[str]:
     done = subprocess.run(
-        [sys.executable, "-c", code, *args], capture_output=True, text=True, check=True
+        [sys.executable, "-c", code, *args], capture_output=True, text=True, check=False
     )
+    if done.returncode != 0:
+        sys.exit(f"a measuring child process failed ({done.returncode}): {done.stderr.strip()}")
     return done.stdout.split()
 
 
@@ -512,7 +516,8 @@ def main(argv: list[str] | None = None) -> int:
                 driver, workers, seconds = child(
                     MEMORY_CHILD,
                     str(folder / f"calls_{size}.jsonl"),
-                    str(folder / "out.jsonl"),
+                    # a fresh output each time: an existing one is kept unless --resume/--force
+                    str(folder / f"out_{jobs}_{size}.jsonl"),
                     jobs,
                 )
                 memory[jobs, size] = int(driver) + int(workers)

@@ -1,19 +1,19 @@
-"""spaCy components for what spaCy's own machinery does not do: ASR clean-up, turn roles, context.
+"""spaCy components for what spaCy's own machinery does not do: ASR clean-up and context.
 
-Three factories, registered through the ``spacy_factories`` entry point so that a saved
-pipeline loads without importing empathy_score by hand:
+Registered through the ``spacy_factories`` entry point so that a saved pipeline loads without
+importing empathy_score by hand (the rulers are in :mod:`empathy_score.ruler`, the lemmatizer
+in :mod:`empathy_score.lemmatizer`):
 
 - ``empathy_score_normalizer`` – folds speech-recogniser fillers ("eh", "uhm") and stutters
   ("ik ik") into their neighbour token and maps Flemish and spoken forms to a common ``NORM``
   ("ge" → "je"), so that the patterns see fluent Dutch while offsets stay those of the turn.
-- ``empathy_score_ruler`` – spaCy's :class:`~spacy.pipeline.SpanRuler` with one rule family's
-  packaged patterns, matching on ``NORM``; it skips turns of a speaker the family does not apply
-  to (empathy markers and data requests are agent-only, opportunities customer-only).
 - ``empathy_score_context`` – a ConText-style pass that drops candidates in the scope of an
   exclusion trigger (negation, reproach, confirmation) and keeps candidates that need a cue
   (a field name needs a request cue) only when one is in scope, or when it stands in a list
   that ends in one. Dropped candidates stay visible in ``doc._.empathy_rejected`` with the
   rule that dropped them.
+
+The speaker of a turn (``doc._.speaker``) is set here too: every component reads it.
 """
 
 from __future__ import annotations
@@ -21,22 +21,21 @@ from __future__ import annotations
 import bisect
 import json
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from importlib import resources
 from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
-from spacy.attrs import LEMMA, LOWER, NORM, ORTH
+from spacy.attrs import NORM
 from spacy.language import Language
 from spacy.matcher import Matcher, PhraseMatcher
-from spacy.pipeline import SpanRuler
 from spacy.tokens import Doc, Span
 
 from .errors import PatternError
-from .rules import FAMILIES, ContextRule, TokenPatternCheck, read_context_rules, read_patterns
+from .rules import FAMILIES, ContextRule, TokenPatternCheck, read_context_rules
 
-__all__ = ["ContextFilter", "EmpathyRuler", "Normalizer", "set_speaker"]
+__all__ = ["ContextFilter", "Normalizer", "set_speaker"]
 
 #: Where a turn's speaker is kept: read by every ruler on every turn, so not through ``doc._``
 #: (whose lookup costs more than matching a short turn).
@@ -139,12 +138,17 @@ def make_normalizer(
     )
 
 
+#: The file a saved pipeline keeps the normalizer's tables in.
+NORMALIZATION_FILE = "normalization.json"
+
+
 class Normalizer:
     """Fold fillers and stutters into neighbouring tokens and give spoken forms a common NORM.
 
     ``fillers``, ``norms`` and ``special_cases`` (contractions the tokenizer splits, each piece
     with its NORM: ``"da's" -> [["da", "dat"], ["'s", "is"]]``) default to the packaged
-    ``patterns/normalization.json``; passing them in the config keeps them in a saved pipeline.
+    ``patterns/normalization.json``; a saved pipeline keeps the tables it used
+    (``normalization.json`` in the component's folder).
     """
 
     def __init__(
@@ -159,15 +163,26 @@ class Normalizer:
     ) -> None:
         packaged = _packaged_normalization()
         self.name = name
-        self.fillers = sorted(
-            {f.lower() for f in (packaged["fillers"] if fillers is None else fillers)}
-        )
-        self.norms = dict(packaged["norms"] if norms is None else norms)
+        self.nlp = nlp
         self.merge_repeats = merge_repeats
-        self._filler_set = frozenset(nlp.vocab.strings.add(f) for f in self.fillers)
-        self.special_cases = dict(
-            packaged["special_cases"] if special_cases is None else special_cases
+        self._use(
+            packaged["fillers"] if fillers is None else fillers,
+            packaged["norms"] if norms is None else norms,
+            packaged["special_cases"] if special_cases is None else special_cases,
         )
+
+    def _use(
+        self,
+        fillers: Iterable[str],
+        norms: dict[str, str],
+        special_cases: dict[str, list[list[str]]],
+    ) -> None:
+        """Set the vocabulary's norms and the tokenizer's special cases from these tables."""
+        nlp = self.nlp
+        self.fillers = sorted({f.lower() for f in fillers})
+        self.norms = dict(norms)
+        self.special_cases = dict(special_cases)
+        self._filler_set = frozenset(nlp.vocab.strings.add(f) for f in self.fillers)
         for form, norm in self.norms.items():
             for variant in _case_variants(form):
                 nlp.vocab[variant].norm_ = norm
@@ -215,270 +230,23 @@ class Normalizer:
                     retokenizer.merge(span, attrs={"NORM": doc[keeper].norm_})
         return doc
 
-    # The state is the config; nothing to serialise beyond it.
-    def to_disk(self, path: Path, *, exclude: Iterable[str] = ()) -> None:
-        pass
+    def to_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> None:
+        """Write the tables in use as ``normalization.json`` (the packaged file's shape)."""
+        path = Path(path)
+        path.mkdir(parents=True, exist_ok=True)
+        tables = {
+            "fillers": self.fillers,
+            "norms": self.norms,
+            "special_cases": self.special_cases,
+        }
+        (path / NORMALIZATION_FILE).write_text(
+            json.dumps(tables, ensure_ascii=False, indent=1, sort_keys=True), encoding="utf-8"
+        )
 
-    def from_disk(self, path: Path, *, exclude: Iterable[str] = ()) -> Normalizer:
+    def from_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> Normalizer:
+        tables = json.loads((Path(path) / NORMALIZATION_FILE).read_text(encoding="utf-8"))
+        self._use(tables["fillers"], tables["norms"], tables["special_cases"])
         return self
-
-
-LEMMATIZER = "empathy_score_lemmatizer"
-
-
-def _lemma_values(patterns: list[dict[str, Any]]) -> list[str]:
-    """Every word the token patterns name by ``LEMMA`` (as written or as ``IN`` lists)."""
-    words: list[str] = []
-    for pattern in patterns:
-        if isinstance(pattern["pattern"], list):
-            for token in pattern["pattern"]:
-                value = token.get("LEMMA")
-                if isinstance(value, str):
-                    words.append(value)
-                elif isinstance(value, dict):
-                    words += value.get("IN", ())
-    return words
-
-
-def _with_lemmas(pattern: dict[str, Any], lemma_of: Callable[[str], str]) -> dict[str, Any]:
-    """A token pattern with its ``LEMMA`` values lemmatized (other patterns unchanged)."""
-    if isinstance(pattern["pattern"], str):
-        return pattern
-
-    def forms(word: str) -> list[str]:
-        # the word as written and its lemma: a lookup lemmatizer need not map a lemma to itself
-        return list(dict.fromkeys((word.lower(), lemma_of(word.lower()))))
-
-    def fix(value: Any) -> Any:
-        if isinstance(value, str):
-            return {"IN": forms(value)}
-        if isinstance(value, dict):
-            return {
-                k: [f for v in vs for f in forms(v)] if k in ("IN", "NOT_IN") else vs
-                for k, vs in value.items()
-            }
-        return value
-
-    tokens = [
-        {k: fix(v) if k == "LEMMA" else v for k, v in token.items()} for token in pattern["pattern"]
-    ]
-    return {**pattern, "pattern": tokens}
-
-
-_ANCHOR_ATTRS = {"LEMMA": LEMMA, "LOWER": LOWER, "NORM": NORM, "ORTH": ORTH}
-
-
-def _anchors(pattern: list[dict[str, Any]]) -> list[tuple[int, list[str]]]:
-    """The tokens every match of the pattern must contain: (attribute, the values it may have).
-
-    Each token that is neither optional nor repeated and names only its words (``LEMMA``,
-    ``LOWER``, ``NORM`` or ``ORTH``, as a string or an ``IN`` list).
-    """
-    found = []
-    for token in pattern:
-        if token.get("OP", "1") not in ("1", "+") or len(token) != 1 + ("OP" in token):
-            continue
-        for key, attr in _ANCHOR_ATTRS.items():
-            value = token.get(key)
-            if isinstance(value, str):
-                values = [value]
-            elif isinstance(value, dict) and set(value) == {"IN"}:
-                values = list(value["IN"])
-            else:
-                continue
-            found.append((attr, [v.lower() for v in values] if key == "LOWER" else values))
-    return found
-
-
-@Language.factory(
-    "empathy_score_ruler",
-    default_config={
-        "family": "empathy",
-        "spans_key": None,
-        "default_patterns": True,
-        "phrase_matcher_attr": "NORM",
-        "validate": False,
-        "overwrite": True,
-        "spans_filter": None,
-    },
-    assigns=["doc.spans"],
-)
-def make_ruler(
-    nlp: Language,
-    name: str,
-    family: str,
-    spans_key: str | None,
-    default_patterns: bool,
-    phrase_matcher_attr: str,
-    validate: bool,
-    overwrite: bool,
-    spans_filter: Callable[[Iterable[Span], Iterable[Span]], Iterable[Span]] | None,
-) -> EmpathyRuler:
-    return EmpathyRuler(
-        nlp,
-        name,
-        family=family,
-        spans_key=spans_key,
-        default_patterns=default_patterns,
-        phrase_matcher_attr=phrase_matcher_attr,
-        validate=validate,
-        overwrite=overwrite,
-        spans_filter=spans_filter,
-    )
-
-
-class EmpathyRuler(SpanRuler):
-    """A :class:`SpanRuler` for one rule family, preloaded with the packaged patterns.
-
-    Matches are written to ``doc.spans[spans_key]`` (the family name by default), each span
-    carrying its pattern ``id`` as ``span.id_``: the evidence of which rule fired. Overlapping
-    candidates are all kept here: the context pass decides between them after filtering.
-    """
-
-    def __init__(
-        self,
-        nlp: Language,
-        name: str = "empathy_score_ruler",
-        *,
-        family: str = "empathy",
-        spans_key: str | None = None,
-        default_patterns: bool = True,
-        phrase_matcher_attr: str = "NORM",
-        validate: bool = False,
-        overwrite: bool = True,
-        spans_filter: Callable[[Iterable[Span], Iterable[Span]], Iterable[Span]] | None = None,
-    ) -> None:
-        if family not in FAMILIES:
-            raise PatternError(f"unknown rule family {family!r} (known: {', '.join(FAMILIES)})")
-        self.family = family
-        self.default_patterns = default_patterns
-        self.roles = FAMILY_ROLES[family]
-        super().__init__(
-            nlp,
-            name,
-            spans_key=spans_key or family,
-            spans_filter=spans_filter,
-            phrase_matcher_attr=phrase_matcher_attr,
-            validate=validate,
-            overwrite=overwrite,
-        )
-        if default_patterns:
-            self.add_patterns(read_patterns(family))
-
-    def add_patterns(self, patterns: list[dict[str, Any]]) -> None:
-        """Add patterns (spaCy's shape); phrases are tokenized alone, not run through the pipe.
-
-        ``LEMMA`` values of token patterns may be written in any form ("lekt", "oorpijn"):
-        they are turned into the lemmas the pipeline's lemmatizer gives, so that a pattern
-        and the text it should match are read the same way.
-        """
-        if LEMMATIZER in self.nlp.pipe_names:
-            lemmatizer = self.nlp.get_pipe(LEMMATIZER)
-            patterns = [_with_lemmas(p, lemmatizer.lemma_of) for p in patterns]
-            lemmatizer.want(_lemma_values(patterns))
-        with self.nlp.select_pipes(enable=[]):
-            super().add_patterns(patterns)
-        strings = self.nlp.vocab.strings
-        for pattern in patterns:
-            if not isinstance(pattern["pattern"], list):
-                continue
-            # the key SpanRuler gives the pattern, so that its label and id map apply
-            key = repr((pattern["label"], pattern.get("id", "")))
-            anchors = _anchors(pattern["pattern"])
-            one_word = len(pattern["pattern"]) == 1 and "OP" not in pattern["pattern"][0]
-            if one_word and len(anchors) == 1:  # one word from a list: a phrase lookup
-                attr, values = anchors[0]
-                self._word_matcher(attr).add(key, self._one_word_docs(attr, values))
-                self._word_keys.add(strings.add(key))
-                continue
-            index = len(self._token_matchers)
-            matcher = Matcher(self.nlp.vocab, validate=self.validate)
-            matcher.add(key, [pattern["pattern"]])
-            slots = []
-            for slot, (attr, values) in enumerate(anchors):
-                slot_key = f"{self.name}:anchor:{index}:{slot}"
-                self._word_matcher(attr).add(slot_key, self._one_word_docs(attr, values))
-                slots.append(strings.add(slot_key))
-            on_lemmas = any("LEMMA" in token for token in pattern["pattern"])
-            self._token_matchers.append((frozenset(slots), matcher, on_lemmas))
-
-    def _one_word_docs(self, attr: int, values: list[str]) -> list[Doc]:
-        docs = []
-        for value in dict.fromkeys(values):
-            doc = Doc(self.nlp.vocab, words=[value])
-            if attr == LEMMA:
-                doc[0].lemma_ = value
-            docs.append(doc)
-        return docs
-
-    def _word_matcher(self, attr: int) -> PhraseMatcher:
-        if attr not in self._words:
-            self._words[attr] = PhraseMatcher(self.nlp.vocab, attr=attr)
-        return self._words[attr]
-
-    def clear(self) -> None:
-        super().clear()
-        #: Token patterns are matched here, not by SpanRuler's one Matcher, whose set
-        #: predicates cost a Python call per token and pattern on every turn. A pattern of one
-        #: word from a list is a phrase matcher on that word's attribute; every other pattern
-        #: has a Matcher of its own, run only on turns that hold a word for each of the tokens
-        #: every match of it needs (its anchors, found by phrase matchers too).
-        self._words: dict[int, PhraseMatcher] = {}  # per attribute: one-word lists and anchors
-        self._word_keys: set[int] = set()  # which of their keys are patterns (not anchors)
-        self._token_matchers: list[tuple[frozenset[int], Matcher, bool]] = []
-
-    def add_pattern_file(self, path: str | Path) -> None:
-        """Add a user's own pattern file for this family (validated, slots expanded).
-
-        Nothing is added unless the whole file is valid; a :class:`PatternError` names the file
-        and line of the first problem, token patterns checked against spaCy's schema.
-        """
-        check = token_pattern_check(self.nlp)
-        self.add_patterns(read_patterns(self.family, path, check_token_pattern=check))
-
-    def __call__(self, doc: Doc) -> Doc:
-        speaker = doc.user_data.get(SPEAKER_KEY)
-        if speaker is not None and speaker not in self.roles:
-            doc.spans[self.key] = []
-            return doc
-        return super().__call__(doc)
-
-    def _token_matches(self, doc: Doc) -> list[tuple[int, int, int]]:
-        lemmas = doc.has_annotation("LEMMA")  # the lemmatizer skips turns no lemma fits
-        found: list[tuple[int, int, int]] = []
-        seen: set[int] = set()  # the anchors present
-        patterns = self._word_keys
-        for attr, matcher in self._words.items():
-            if attr == LEMMA and not lemmas:
-                continue
-            for match in matcher(doc):
-                if match[0] in patterns:
-                    found.append(match)
-                else:
-                    seen.add(match[0])
-        for slots, matcher, on_lemmas in self._token_matchers:
-            if slots <= seen and (lemmas or not on_lemmas):  # every anchor is in the turn
-                found.extend(matcher(doc))
-        return found
-
-    def match(self, doc: Doc) -> list[Span]:
-        """The matches as spans, as :meth:`SpanRuler.match` gives them, at a fraction of its cost.
-
-        SpanRuler always calls its token ``Matcher``, which warns (W036) on every turn when it
-        has no patterns, as ours has not; silencing that per call cost more than the matching.
-        """
-        self._require_patterns()
-        matches = list(self.phrase_matcher(doc))
-        if self._words or self._token_matchers:
-            matches.extend(self._token_matches(doc))
-        labels = self._match_label_id_map
-        return sorted(
-            {
-                Span(doc, start, end, label=labels[key]["label"], span_id=labels[key]["id"])
-                for key, start, end in matches
-                if start != end
-            }
-        )
 
 
 @Language.factory(
@@ -532,6 +300,10 @@ def _is_missing(verdict: tuple[int, int] | str | None) -> bool:
     return isinstance(verdict, str) and verdict.startswith(MISSING)
 
 
+#: The file a saved pipeline keeps its context rules in.
+CONTEXT_FILE = "context.jsonl"
+
+
 class ContextFilter:
     """Apply context rules (``patterns/context.jsonl``) to the candidate spans of each family."""
 
@@ -546,10 +318,28 @@ class ContextFilter:
         self.name = name
         self.rules_path = rules_path
         self.spans_keys = list(spans_keys)
+        self.nlp = nlp
+        self._warned = False  # about being called with no rules
+        self._use([], "")
+
+    def initialize(self, get_examples: object = None, *, nlp: object = None) -> None:
+        """Load the rules: the file at ``rules_path``, or the packaged ``context.jsonl``."""
+        # (plain annotations: spaCy validates this signature in a namespace of its own)
+        if self.rules_path is None:
+            source = resources.files("empathy_score.patterns").joinpath("context.jsonl")
+            self._use(read_context_rules(), source.read_text(encoding="utf-8"))
+            return
         # a user's own rule file gets its token patterns checked by spaCy first (our packaged
         # ones are checked by the tests)
-        check = token_pattern_check(nlp) if rules_path is not None else None
-        self.rules: list[ContextRule] = read_context_rules(rules_path, check_token_pattern=check)
+        check = token_pattern_check(self.nlp)
+        rules = read_context_rules(self.rules_path, check_token_pattern=check)
+        self._use(rules, Path(self.rules_path).read_text(encoding="utf-8"))
+
+    def _use(self, rules: list[ContextRule], text: str) -> None:
+        """Match these rules from now on; ``text`` is their file, as :meth:`to_disk` saves it."""
+        nlp = self.nlp
+        self.rules = rules
+        self._rules_text = text
         self._by_pattern: dict[str, tuple[frozenset[str], tuple[str, ...]]] = {}
         self._phrase_matcher = PhraseMatcher(nlp.vocab, attr="NORM")
         self._matcher = Matcher(nlp.vocab)
@@ -569,10 +359,6 @@ class ContextFilter:
         )
         self._token_rule_ids = frozenset(r.id for r in self.rules if r.token_pattern is not None)
         self._share_rule_ids = frozenset(r.id for r in self.rules if r.effect == "share")
-        if not self.rules:
-            import warnings
-
-            warnings.warn(f"{name}: no context rules loaded", stacklevel=2)
 
     def _triggers(
         self, doc: Doc, relevant: set[str]
@@ -619,6 +405,11 @@ class ContextFilter:
         return not (k < len(terminators) and terminators[k] < hi)
 
     def __call__(self, doc: Doc) -> Doc:
+        if not self.rules and not self._warned:
+            import warnings
+
+            self._warned = True
+            warnings.warn(f"{self.name}: no context rules; call nlp.initialize()", stacklevel=2)
         groups = doc.spans
         candidates = {}
         for key in self.spans_keys:
@@ -741,8 +532,15 @@ class ContextFilter:
             known = self._by_pattern[pattern_id] = (frozenset(r.id for r in rules), required)
         return known
 
-    def to_disk(self, path: Path, *, exclude: Iterable[str] = ()) -> None:
-        pass
+    def to_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> None:
+        """Write the rules in use as ``context.jsonl``: a saved pipeline needs no rule file."""
+        path = Path(path)
+        path.mkdir(parents=True, exist_ok=True)
+        (path / CONTEXT_FILE).write_text(self._rules_text, encoding="utf-8")
 
-    def from_disk(self, path: Path, *, exclude: Iterable[str] = ()) -> ContextFilter:
+    def from_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> ContextFilter:
+        source = Path(path) / CONTEXT_FILE
+        check = token_pattern_check(self.nlp)
+        rules = read_context_rules(source, check_token_pattern=check)
+        self._use(rules, source.read_text(encoding="utf-8"))
         return self

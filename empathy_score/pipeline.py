@@ -5,7 +5,7 @@ The component order is decided here and nowhere else:
 1. ``empathy_score_normalizer`` – ASR fillers, stutters, Flemish and spoken forms;
 2. ``empathy_score_lemmatizer`` – lemmas of the customer's words, compounds by their head;
 3. ``empathy_score_empathy`` / ``empathy_score_data_request`` / ``empathy_score_opportunity`` –
-   one :class:`~empathy_score.components.EmpathyRuler` per rule family;
+   one :class:`~empathy_score.ruler.EmpathyRuler` per rule family;
 4. ``empathy_score_context`` – negation, reproach, confirmation and request cues.
 
 No pretrained model is needed or downloaded.
@@ -19,7 +19,8 @@ from pathlib import Path
 import spacy
 from spacy.language import Language
 
-from . import components, lemmatizer  # noqa: F401  (register the factories when not installed)
+# register the factories (an installed package also registers them by entry point)
+from . import components, lemmatizer, ruler  # noqa: F401
 from .rules import FAMILIES
 
 __all__ = ["PIPE_NAMES", "load_nlp"]
@@ -57,9 +58,16 @@ def load_nlp(
     nlp.add_pipe("empathy_score_normalizer")
     nlp.add_pipe("empathy_score_lemmatizer")
     for family in FAMILIES:
-        ruler = nlp.add_pipe(
+        nlp.add_pipe(
             "empathy_score_ruler", name=f"empathy_score_{family}", config={"family": family}
         )
+    nlp.add_pipe(
+        "empathy_score_context",
+        config={"rules_path": str(context_rules) if context_rules is not None else None},
+    )
+    nlp.initialize()  # the rulers and the context pass load their rules
+    for family in FAMILIES:
+        family_ruler = nlp.get_pipe(f"empathy_score_{family}")
         paths = (extra_patterns or {}).get(family, ())
         if isinstance(paths, str | Path):  # one file where a list was meant: not its letters
             from .errors import PatternError
@@ -69,7 +77,7 @@ def load_nlp(
                 f"{{{family!r}: [{str(paths)!r}]}}, not the single path {str(paths)!r}"
             )
         for path in paths:
-            ruler.add_pattern_file(path)
+            family_ruler.add_pattern_file(path)
     unknown = set(extra_patterns or {}) - set(FAMILIES)
     if unknown:
         from .errors import PatternError
@@ -77,8 +85,4 @@ def load_nlp(
         raise PatternError(
             f"extra_patterns for unknown famil(ies) {sorted(unknown)}; known: {', '.join(FAMILIES)}"
         )
-    nlp.add_pipe(
-        "empathy_score_context",
-        config={"rules_path": str(context_rules) if context_rules is not None else None},
-    )
     return nlp

@@ -11,6 +11,7 @@ import pytest
 import empathy_score as es
 from empathy_score.components import set_speaker
 from empathy_score.errors import PatternError
+from empathy_score.ruler import with_lemmas
 from empathy_score.rules import (
     FAMILIES,
     MAX_EXPANSION,
@@ -338,9 +339,10 @@ def test_user_token_patterns_match_as_spacy_matches_them(tmp_path):
     found = {(s.id_, s.text) for s in ruler.match(doc) if s.id_.startswith("mijn.")}
     # the same patterns, lemmas as the pipeline gives them, in spaCy's own Matcher
     reference = Matcher(nlp.vocab)
+    lemma_of = nlp.get_pipe("empathy_score_lemmatizer").lemma_of
     for pattern in ruler.patterns:
         if pattern["id"].startswith("mijn."):
-            reference.add(pattern["id"], [pattern["pattern"]])
+            reference.add(pattern["id"], [with_lemmas(pattern, lemma_of)["pattern"]])
     expected = {(nlp.vocab.strings[k], doc[a:b].text) for k, a, b in reference(doc)}
     assert found == expected
     assert {("mijn.lek", "lekt"), ("mijn.lek", "lekte"), ("mijn.dak", "het dak lekt")} <= found
