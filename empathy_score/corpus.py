@@ -1,9 +1,9 @@
 """The annotated corpus: calls with gold labels, and its fixed train/dev/test split.
 
 Layout (see ``corpora/README.md``): ``calls/<batch>.jsonl`` holds the transcripts in the
-project's JSONL format, ``gold/<batch>.jsonl`` their labels per ``ANNOTATION.md``, one line per
-call with the same ids. The split is a stable hash of the call id, so it never changes when
-calls are added and no one chooses which call lands in the test set.
+project's JSONL format, ``gold/<batch>.jsonl`` their labels per the annotation guide in that
+README, one line per call with the same ids. The split is a stable hash of the call id, so it
+never changes when calls are added and no one chooses which call lands in the test set.
 """
 
 from __future__ import annotations
@@ -42,7 +42,8 @@ def split_of(call_id: str) -> str:
 
 @dataclass(frozen=True)
 class GoldCall:
-    """One annotated call: the transcript and its gold labels (ANNOTATION.md keys)."""
+    """One annotated call: the transcript and its gold labels (the keys of the annotation guide,
+    ``corpora/README.md``)."""
 
     transcript: Transcript
     gold: Mapping[str, Any]

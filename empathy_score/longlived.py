@@ -1,12 +1,12 @@
 """Keep the garbage collector off what lives as long as the process: the pipeline and model.
 
 CPython's cyclic garbage collector now and then runs a full collection, which walks every
-tracked object. Once a scorer is loaded that is some 170,000 objects (spaCy's vocabulary and
-matchers, the classifier), about 90 ms a walk, and a process scoring calls runs one every
-2,000 calls or so: in a worker process it cost 7–10% of the scoring time (measured: 2,000
-calls alone in a loky worker, 2.47 s before, 2.19–2.25 s after). None of those objects ever
-becomes garbage while the process scores, so :func:`gc.freeze` moves them out of the
-collector's sight for good.
+tracked object. Once a scorer is loaded that is well over a hundred thousand objects (spaCy's
+vocabulary and matchers, the classifier), and a process scoring calls runs a full collection
+every few thousand calls: in a worker process those walks take a noticeable share of the
+scoring time (``benchmarks/README.md`` has the figures). None of those objects ever becomes
+garbage while the process scores, so :func:`gc.freeze` moves them out of the collector's sight
+for good.
 
 Frozen objects are still freed when their last reference goes; what the collector no longer
 reclaims is cyclic garbage among the objects alive at that one moment. On a Dask worker those

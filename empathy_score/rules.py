@@ -1,8 +1,11 @@
 """Reading and validating rule data: pattern files, the lexicon they draw on, context rules.
 
 Rules are data, not code. Every pattern file is JSON Lines in spaCy's ``{"label", "pattern",
-"id"}`` shape, one file per family (``empathy``, ``data_request``, ``opportunity``), kept inside
-the package and found with :mod:`importlib.resources`. String patterns may use slots that expand
+"id"}`` shape (plus an optional ``description``), one file per family (``empathy``,
+``data_request``, ``opportunity``), kept inside the package and found with
+:mod:`importlib.resources`. The packaged files are plain JSON Lines that any JSON Lines reader
+(``srsly.read_jsonl``) reads; a user's own file may also hold ``//`` comment lines, which are
+skipped. String patterns may use slots that expand
 to many phrases, so that word lists become cheap :class:`~spacy.matcher.PhraseMatcher` phrases
 instead of costly token patterns:
 
@@ -82,8 +85,10 @@ LABELS: Mapping[str, frozenset[str]] = {
     ),
 }
 
-_PATTERN_KEYS = frozenset({"label", "pattern", "id"})
-_CONTEXT_KEYS = frozenset({"id", "pattern", "effect", "direction", "window", "targets"})
+_PATTERN_KEYS = frozenset({"label", "pattern", "id", "description"})
+_CONTEXT_KEYS = frozenset(
+    {"id", "pattern", "effect", "direction", "window", "targets", "description"}
+)
 _EFFECTS = frozenset({"exclude", "require", "share", "terminate"})
 _DIRECTIONS = frozenset({"preceding", "following", "both"})
 #: More phrases than this from one pattern is almost certainly a mistake in the data.
@@ -183,6 +188,11 @@ def _unknown_slot(name: str) -> str:
 
 
 def _read_jsonl(source, where: str) -> Iterator[tuple[int, dict[str, Any]]]:
+    """``(line number, record)`` per JSON object in a JSON Lines file.
+
+    Blank lines and lines starting with ``//`` are skipped: the packaged files have none, but
+    pattern files written for earlier versions used ``//`` for comments and still load.
+    """
     try:
         text = source.read_text(encoding="utf-8")
     except OSError as err:
@@ -198,6 +208,9 @@ def _read_jsonl(source, where: str) -> Iterator[tuple[int, dict[str, Any]]]:
             raise PatternError(f"invalid JSON: {err.msg}", path=where, line=number) from None
         if not isinstance(record, dict):
             raise PatternError("each line must be a JSON object", path=where, line=number)
+        description = record.get("description", "")
+        if not isinstance(description, str):
+            raise PatternError("description must be a string", path=where, line=number)
         yield number, record
 
 
@@ -228,6 +241,9 @@ def read_patterns(
 ) -> list[dict[str, Any]]:
     """Read one family's pattern file and return SpanRuler patterns, string patterns expanded.
 
+    A record's ``description`` documents the rule for people; the returned patterns keep
+    SpanRuler's ``{"label", "pattern", "id"}`` shape without it.
+
     Parameters
     ----------
     family:
@@ -253,7 +269,8 @@ def read_patterns(
         unknown = set(record) - _PATTERN_KEYS
         if unknown:
             raise PatternError(
-                f"unknown key(s) {sorted(unknown)}; a pattern has only label, pattern and id",
+                f"unknown key(s) {sorted(unknown)}; "
+                "a pattern has only label, pattern, id and description",
                 path=where,
                 line=number,
             )
@@ -300,7 +317,8 @@ class ContextRule:
     request cues around a field name), ``share`` (a targeted candidate that lacks its required
     cue shares the cue that follows the next candidate, when only these triggers stand between
     them: lists) or ``terminate`` (scope stops here: sentence ends).
-    ``targets`` are pattern-id prefixes the rule applies to.
+    ``targets`` are pattern-id prefixes the rule applies to; ``description`` says in words what
+    the rule is for (empty when the file gives none).
     """
 
     id: str
@@ -310,6 +328,7 @@ class ContextRule:
     direction: str
     window: int
     targets: tuple[str, ...]
+    description: str = ""
 
     def applies_to(self, pattern_id: str) -> bool:
         return any(pattern_id.startswith(prefix) for prefix in self.targets)
@@ -386,6 +405,7 @@ def read_context_rules(
                 direction=direction,
                 window=window,
                 targets=tuple(targets),
+                description=record.get("description", ""),
             )
         )
     return rules

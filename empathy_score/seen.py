@@ -2,7 +2,7 @@
 
 A batch must turn a second call with an id already read into an error that names where the
 first was read (``flag_duplicate_ids``). A dictionary of every id and its place costs about
-200 bytes a call: 38 MB at 200,000 calls, the one part of a batch that grew with its size.
+200 bytes a call, and would be the one part of a batch that grows with its size.
 :class:`SeenIds` keeps the place of the most recent ids (a window of 20,000 by default) and,
 beyond that, only a 16-byte BLAKE2b digest of each id with its position in the run, in sorted
 numpy arrays: 24 bytes a call. A duplicate of an old id is then reported as "call N of this

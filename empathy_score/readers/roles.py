@@ -19,6 +19,11 @@ The cues are data, ``empathy_score/patterns/roles.jsonl``: one JSON object per l
 ``scope``
     ``"anywhere"`` (default), ``"own_first_turn"`` (only the speaker's first turn) or
     ``"call_opening"`` (only the call's first turn).
+``description``
+    Optional: what the cue is for, in words.
+
+The packaged file is plain JSON Lines (``srsly.read_jsonl`` reads it); in a file of your own,
+lines starting with ``//`` are skipped as comments, as earlier versions allowed.
 
 A cue counts at most once per speaker, so a talkative speaker does not outweigh a telling one.
 A speaker's score is the sum of the weights of its agent cues minus those of its customer cues;
@@ -56,7 +61,7 @@ LOW_CONFIDENCE = 0.8
 """A guess with a lower confidence is reported with ``low_confidence: true``."""
 
 _SCOPES = frozenset({"anywhere", "own_first_turn", "call_opening"})
-_KEYS = frozenset({"id", "role", "pattern", "weight", "scope"})
+_KEYS = frozenset({"id", "role", "pattern", "weight", "scope", "description"})
 _REQUIRED = frozenset({"id", "role", "pattern", "weight"})
 
 # What a speech-to-text engine calls a speaker: SPEAKER_00, spk_1, Spreker 2, Speaker A, S1,
@@ -86,6 +91,7 @@ class RoleCue:
     pattern: re.Pattern[str]
     weight: float
     scope: str = "anywhere"
+    description: str = ""
 
 
 @dataclass(frozen=True)
@@ -188,12 +194,15 @@ def _read_cues(text: str, where: str) -> tuple[RoleCue, ...]:
             raise fail(f'"scope" must be one of {sorted(_SCOPES)}, got {scope!r}')
         if not isinstance(pattern, str):
             raise fail('"pattern" must be a string (a regular expression)')
+        description = record.get("description", "")
+        if not isinstance(description, str):
+            raise fail('"description" must be a string')
         try:
             compiled = re.compile(pattern)
         except re.error as error:
             raise fail(f"invalid regular expression: {error}") from None
         seen.add(cue_id)
-        cues.append(RoleCue(cue_id, role, compiled, float(weight), scope))
+        cues.append(RoleCue(cue_id, role, compiled, float(weight), scope, description))
     return tuple(cues)
 
 

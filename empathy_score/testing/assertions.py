@@ -12,8 +12,9 @@ Placeholders (``{naam}``, ``{{polisnummer}}``, ``<kenteken>``, ``[naam]``) are m
 before scoring (:mod:`empathy_score.testing.placeholders`); messages quote the script as written.
 
 A failure raises :class:`AssertionError` with one short message that names the turn (0-based,
-customer and agent turns alike, as in ``ANNOTATION.md``), quotes the clause that matters, says
-what was found and what was missing, and suggests a Dutch phrase that would pass, e.g.::
+customer and agent turns alike, as in the gold labels of ``corpora/README.md``), quotes the
+clause that matters, says what was found and what was missing, and suggests a Dutch phrase that
+would pass (``patterns/replies.json``), e.g.::
 
     turn 1 (agent) asks for policy_number ("Mag ik uw polisnummer?") before any empathy; the
     customer said "Mijn hond is aangereden" in turn 0. Add e.g. an acknowledgement ("Wat
@@ -28,6 +29,7 @@ import os
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from ..components import set_speaker
@@ -43,6 +45,7 @@ from .suggestions import (
     FIELD_REQUESTS,
     KIND_NAMES,
     MARKER_EXAMPLES,
+    packaged_json,
     reply_for,
 )
 
@@ -64,22 +67,13 @@ _MIN_CLAUSE_WORDS = 3
 _SENTENCE_END = ".?!…"
 _CLAUSE_BREAK = ",;:"
 
-#: Why the context pass drops a candidate, by rule id (prefix); other rules are named by id.
-_REJECTIONS: tuple[tuple[str, str], ...] = (
-    ("neg.", "it is negated"),
-    ("reproach", "it reads as a reproach"),
-    ("apology.task", "it apologises for the service, not for what happened"),
-    ("wish.task", "it wishes for a task, not for the person"),
-    ("thing.after", "it asks about a thing, not a person"),
-    ("unhurt.statement", "it is a statement, not a question"),
-    ("pain.statement", "it is a statement, not a question"),
-    ("sterkte.technical", "it is the technical sense of the word"),
-    ("req.confirm", "it confirms data already given"),
-    ("req.statement", "it states data rather than asking for it"),
-    ("req.negated", "it says the data is not needed"),
-    ("missing:req.", "it names the field without asking for it"),
-    ("missing:", "it lacks the words that make it count"),
-)
+
+@lru_cache(maxsize=1)
+def _rejection_reasons() -> tuple[tuple[str, str], ...]:
+    """Why the context pass drops a candidate, by rule-id prefix (``patterns/rejections.json``);
+    the first prefix that starts the rule id gives the reason."""
+    data = packaged_json("rejections.json")
+    return tuple((entry["prefix"], entry["reason"]) for entry in data["reasons"])
 
 
 # --------------------------------------------------------------------------------------------
@@ -263,6 +257,7 @@ def _rejections(scored: _Scored, key: str, labels: Iterable[str]) -> str:
     """``; "…" in turn 1 was not counted: it is negated (rule neg.ack)`` for dropped candidates."""
     notes = []
     previous: Evidence | None = None
+    reasons = _rejection_reasons()
     for evidence, rule in scored.rejected(key, labels):
         overlaps = previous is not None and (evidence.turn, evidence.start) < (
             previous.turn,
@@ -271,7 +266,7 @@ def _rejections(scored: _Scored, key: str, labels: Iterable[str]) -> str:
         if overlaps:  # overlapping candidates dropped by the same context: name one
             continue
         previous = evidence
-        why = next((text for prefix, text in _REJECTIONS if rule.startswith(prefix)), None)
+        why = next((text for prefix, text in reasons if rule.startswith(prefix)), None)
         reason = f"{why} (rule {rule})" if why else f"rule {rule} dropped it"
         words = scored.transcript.turns[evidence.turn].text[evidence.start : evidence.end]
         notes.append(f'; "{words}" in turn {evidence.turn} was not counted: {reason}')
@@ -415,7 +410,8 @@ def _fail(scored: _Scored, message: str | None) -> None:
 def assert_empathy_before_data(script: Script, *, scorer: EmpathyScorer | None = None) -> None:
     """Assert that the agent shows empathy before the first data request.
 
-    Per ``ANNOTATION.md``: a marker in an earlier turn, or earlier in the same turn. With no
+    As the annotation guide defines ``empathy_before_data`` (``corpora/README.md``,
+    "Annotation guide"): a marker in an earlier turn, or earlier in the same turn. With no
     data request at all, the agent must still show empathy somewhere.
 
     Parameters

@@ -182,8 +182,9 @@ MAX_SCRIPT_CHARS = 200_000
 def _no_aliases_loader(yaml):
     """PyYAML's SafeLoader that refuses anchors' aliases (``*name``).
 
-    A script needs none, and a few nested aliases expand to billions of nodes: 488 bytes
-    took 53 s and 4.8 GB before this.
+    A script needs none, and a few nested aliases expand to billions of nodes: a
+    "billion laughs" file of a few hundred bytes would take a test run minutes and
+    gigabytes of memory to load.
     """
 
     class NoAliasesLoader(yaml.SafeLoader):

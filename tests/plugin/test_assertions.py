@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from empathy_score import TranscriptError, parse_text
-from empathy_score.rules import LABELS
+from empathy_score.rules import LABELS, read_context_rules
 from empathy_score.testing import (
     assert_data_request,
     assert_empathy_before_data,
@@ -16,8 +16,10 @@ from empathy_score.testing import (
 )
 from empathy_score.testing.suggestions import (
     FIELD_REQUESTS,
+    KIND_NAMES,
     MARKER_EXAMPLES,
     OPPORTUNITY_REPLIES,
+    packaged_json,
 )
 
 SCRIPTS = Path(__file__).parent / "data" / "scripts"
@@ -277,6 +279,24 @@ def test_suggested_request_asks_for_its_field(field, phrase):
 
 def test_every_opportunity_label_has_a_reply():
     assert set(OPPORTUNITY_REPLIES) - {None} == set(LABELS["opportunity"])
+
+
+def test_every_marker_category_and_data_field_has_a_suggestion():
+    assert set(MARKER_EXAMPLES) == set(KIND_NAMES) == LABELS["empathy"]
+    assert set(FIELD_REQUESTS) == LABELS["data_request"]
+
+
+def test_every_rejection_reason_names_packaged_context_rules():
+    """A reason in ``rejections.json`` whose prefix starts no rule id would never be given."""
+    rules = read_context_rules()
+    required = [rule.id for rule in rules if rule.effect == "require"]
+    for entry in packaged_json("rejections.json")["reasons"]:
+        prefix = entry["prefix"]
+        if prefix.startswith("missing:"):
+            ids, prefix = required, prefix.removeprefix("missing:")
+        else:
+            ids = [rule.id for rule in rules if rule.effect == "exclude"]
+        assert any(rule_id.startswith(prefix) for rule_id in ids), entry
 
 
 # --- advice that fits the situation -----------------------------------------------------------

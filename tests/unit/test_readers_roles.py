@@ -82,6 +82,10 @@ def test_a_cue_counts_once_per_speaker():
         ('{"id": "x", "role": "agent", "weight": 1, "pattern": "a", "regio": "nl"}', "unknown key"),
         ('{"id": "x", "role": "agent", "pattern": "a"}', "missing key(s) ['weight']"),
         ('{"id": "x", "role": "agent", "weight": 1, "pattern": "a", "scope": "einde"}', '"scope"'),
+        (
+            '{"id": "x", "role": "agent", "weight": 1, "pattern": "a", "description": 1}',
+            '"description" must be a string',
+        ),
         ("[1, 2]", "each line must be a JSON object"),
     ],
     ids=[
@@ -91,6 +95,7 @@ def test_a_cue_counts_once_per_speaker():
         "unknown key",
         "missing weight",
         "bad scope",
+        "description not a string",
         "not an object",
     ],
 )
@@ -102,6 +107,14 @@ def test_a_bad_cue_file_names_file_and_line(tmp_path, line, message):
         load_role_cues(path)
     assert (caught.value.path, caught.value.line) == (str(path), 3)
     assert message in caught.value.reason
+
+
+def test_a_cue_may_say_what_it_is_for(tmp_path):
+    path = tmp_path / "roles.jsonl"
+    cue = {"id": "x", "role": "agent", "weight": 1, "pattern": "mag ik", "description": "vraag"}
+    path.write_text(json.dumps(cue) + "\n", "utf-8")
+    (loaded,) = load_role_cues(path)
+    assert (loaded.id, loaded.description) == ("x", "vraag")
 
 
 def test_a_duplicate_cue_id_is_rejected(tmp_path):

@@ -7,10 +7,12 @@ import re
 from pathlib import Path
 
 import pytest
+import srsly
 
 import empathy_score as es
 from empathy_score.components import set_speaker
 from empathy_score.errors import PatternError
+from empathy_score.readers.roles import load_role_cues
 from empathy_score.ruler import with_lemmas
 from empathy_score.rules import (
     FAMILIES,
@@ -161,6 +163,7 @@ def test_a_valid_user_file_is_read_with_slots_expanded(tmp_path):
         ({"label": "wish_well", "id": "x", "pattern": []}, "non-empty list of objects"),
         ({"label": "wish_well", "id": "x", "pattern": "{onbekend}"}, "unknown lexicon slot"),
         ({"label": "wish_well", "id": "x", "pattern": "sterkte {voor"}, "unclosed"),
+        ({"label": "wish_well", "id": "x", "pattern": "sterkte", "description": 3}, "description"),
         ("[1, 2]", "each line must be a JSON object"),
         ('{"label": "wish_well",', "invalid JSON"),
     ],
@@ -172,6 +175,19 @@ def test_a_bad_pattern_line_names_the_file_and_the_line(tmp_path, record, messag
         read_patterns("empathy", path)
     assert f"{path}:2:" in str(info.value)
     assert info.value.line == 2
+
+
+def test_a_description_documents_a_pattern_and_stays_out_of_the_spacy_patterns(tmp_path):
+    record = {
+        "label": "wish_well",
+        "id": "mijn.sterkte",
+        "pattern": "sterkte hoor",
+        "description": "een korte wens aan het eind van het gesprek",
+    }
+    path = write_lines(tmp_path / "mijn.jsonl", record)
+    assert read_patterns("empathy", path) == [
+        {"label": "wish_well", "pattern": "sterkte hoor", "id": "mijn.sterkte"}
+    ]
 
 
 def test_a_duplicate_id_names_both_lines(tmp_path):
@@ -193,6 +209,48 @@ def test_a_missing_pattern_file_is_a_pattern_error(tmp_path):
         read_patterns("empathy", tmp_path / "bestaat_niet.jsonl")
 
 
+# --- the packaged files are plain JSON Lines -------------------------------------------------
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in PATTERNS_DIR.glob("*.jsonl")))
+def test_every_packaged_pattern_file_is_plain_json_lines(name):
+    """Any JSON Lines reader reads the packaged files: no comment lines, no blank lines."""
+    path = PATTERNS_DIR / name
+    records = list(srsly.read_jsonl(path))
+    lines = path.read_text(encoding="utf-8").splitlines()
+    assert _rounded(records) == _rounded([json.loads(line) for line in lines])
+    assert records and all(isinstance(record, dict) for record in records)
+
+
+def _rounded(value: object) -> object:
+    """``value`` with its floats rounded: srsly's parser reads 0.3 as 0.30000000000000004."""
+    if isinstance(value, float):
+        return round(value, 9)
+    if isinstance(value, list):
+        return [_rounded(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _rounded(item) for key, item in value.items()}
+    return value
+
+
+@pytest.mark.parametrize("family", FAMILIES)
+def test_srsly_reads_the_same_patterns_the_library_reads(family):
+    records = list(srsly.read_jsonl(PATTERNS_DIR / f"{family}.jsonl"))
+    ids = list(dict.fromkeys(pattern["id"] for pattern in read_patterns(family)))
+    assert ids == [record["id"] for record in records]
+
+
+def test_srsly_reads_the_same_context_and_role_rules_the_library_reads():
+    context = list(srsly.read_jsonl(PATTERNS_DIR / "context.jsonl"))
+    rules = read_context_rules()
+    assert [rule.id for rule in rules] == [record["id"] for record in context]
+    roles = list(srsly.read_jsonl(PATTERNS_DIR / "roles.jsonl"))
+    cues = load_role_cues()
+    assert [(cue.id, cue.role, cue.pattern.pattern) for cue in cues] == [
+        (record["id"], record["role"], record["pattern"]) for record in roles
+    ]
+
+
 # --- context rules --------------------------------------------------------------------------
 
 GOOD_RULE = {
@@ -206,10 +264,10 @@ GOOD_RULE = {
 
 
 def test_a_valid_context_file_is_read(tmp_path):
-    path = write_lines(
-        tmp_path / "context.jsonl", GOOD_RULE, {"id": "end", "pattern": ".", "effect": "terminate"}
-    )
+    end_rule = {"id": "end", "pattern": ".", "effect": "terminate", "description": "zinseinde"}
+    path = write_lines(tmp_path / "context.jsonl", GOOD_RULE, end_rule)
     neg, end = read_context_rules(path)
+    assert (neg.description, end.description) == ("", "zinseinde")
     assert neg.phrases == ("niet", "geen")
     assert neg.applies_to("ack.wat_adj") and not neg.applies_to("wish.noun")
     assert (end.effect, end.direction, end.window, end.targets) == ("terminate", "both", 0, ())
@@ -228,6 +286,7 @@ def test_a_valid_context_file_is_read(tmp_path):
         ({"targets": "ack."}, "non-empty list of pattern-id prefixes"),
         ({"pattern": 7}, "pattern must be a string or a token pattern"),
         ({"pattern": "{nergens}"}, "unknown lexicon slot"),
+        ({"description": ["ontkenning"]}, "description must be a string"),
     ],
 )
 def test_a_bad_context_rule_names_the_file_and_the_line(tmp_path, change, message):

@@ -1,4 +1,4 @@
-"""decide(): the call decisions of ANNOTATION.md on small calls whose spans are set by hand.
+"""decide(): the call decisions of the annotation guide (corpora/README.md) on small calls.
 
 The Docs here carry hand-placed spans (no pipeline), so each test isolates the verdict logic:
 which turn is the first data request, what counts as an opportunity, and how markers and
