@@ -108,18 +108,30 @@ def _low_confidence(meta: object) -> bool:
 
 
 def _redacted(verdict: CallVerdict) -> CallVerdict:
-    """The verdict with personal data masked in the evidence texts it carries (``--redact``)."""
-    from .redact import redact
+    """The verdict with personal data masked in the evidence texts it carries (``--redact``),
+    and in its error message, which may quote the offending line of the transcript."""
+    from .redact import redact, redact_error
 
     def mask(found: tuple[Evidence, ...]) -> tuple[Evidence, ...]:
         return tuple(replace(evidence, text=redact(evidence.text)) for evidence in found)
 
     return replace(
         verdict,
+        error=redact_error(verdict.error, verdict.source) if verdict.error else verdict.error,
         markers=mask(verdict.markers),
         data_requests=mask(verdict.data_requests),
         opportunities=mask(verdict.opportunities),
     )
+
+
+def _error_text(err: BaseException, args: argparse.Namespace) -> str:
+    """An error as printed: masked when personal data was asked to be (``score --redact``, or
+    ``report`` without ``--show-pii``), since a message may quote a line of the input."""
+    if not (getattr(args, "redact", False) or getattr(args, "show_pii", True) is False):
+        return str(err)
+    from .redact import redact_error
+
+    return redact_error(str(err), getattr(err, "path", None))
 
 
 def _model_choice(args: argparse.Namespace):
@@ -669,7 +681,7 @@ def main(argv: Iterable[str] | None = None) -> int:
     try:
         return int(args.func(args))
     except EmpathyScoreError as err:
-        print(f"empathy-score: {err}", file=sys.stderr)
+        print(f"empathy-score: {_error_text(err, args)}", file=sys.stderr)
         return EXIT_USAGE
     except BrokenPipeError:  # e.g. `empathy-score score … | head`
         sys.stderr = io.StringIO()
@@ -678,7 +690,7 @@ def main(argv: Iterable[str] | None = None) -> int:
         if os.environ.get("EMPATHY_SCORE_DEBUG"):
             raise
         again = " (score: --resume continues the run)" if args.command == "score" else ""
-        message = str(err).splitlines()[0] if str(err) else ""
+        message = _error_text(err, args).splitlines()[0] if str(err) else ""
         print(
             f"empathy-score: crashed: {type(err).__name__}: {message}{again}; "
             "EMPATHY_SCORE_DEBUG=1 shows the traceback",
