@@ -548,8 +548,8 @@ def build_parser() -> argparse.ArgumentParser:
     score.add_argument(
         "--redact",
         action="store_true",
-        help="mask numbers, licence plates, IBANs, e-mail addresses and postcodes in the "
-        "evidence texts written",
+        help="mask numbers, dates, licence plates, IBANs, e-mail addresses and postcodes "
+        "(also spoken or spelled) in the evidence texts and error messages written",
     )
     score.add_argument(
         "--quiet", action="store_true", help="no progress bar and no summary line on stderr"
@@ -665,7 +665,8 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument(
         "--show-pii",
         action="store_true",
-        help="keep numbers, plates, IBANs, e-mail addresses and postcodes in evidence texts",
+        help="keep numbers, dates, plates, IBANs, e-mail addresses and postcodes in evidence texts "
+        "and error messages",
     )
     report.set_defaults(func=cmd_report)
     return parser
