@@ -126,8 +126,12 @@ def _redacted(verdict: CallVerdict) -> CallVerdict:
 
 def _error_text(err: BaseException, args: argparse.Namespace) -> str:
     """An error as printed: masked when personal data was asked to be (``score --redact``, or
-    ``report`` without ``--show-pii``), since a message may quote a line of the input."""
-    if not (getattr(args, "redact", False) or getattr(args, "show_pii", True) is False):
+    ``report`` without ``--show-pii``), since a message about a place in an input file (or a
+    crash) may quote a line of the input. Other errors name the user's own arguments (a file
+    that does not exist), which masking would only garble."""
+    masking = getattr(args, "redact", False) or getattr(args, "show_pii", True) is False
+    located = getattr(err, "path", None) is not None or not isinstance(err, EmpathyScoreError)
+    if not (masking and located):
         return str(err)
     from .redact import redact_error
 
