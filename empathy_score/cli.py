@@ -108,18 +108,34 @@ def _low_confidence(meta: object) -> bool:
 
 
 def _redacted(verdict: CallVerdict) -> CallVerdict:
-    """The verdict with personal data masked in the evidence texts it carries (``--redact``)."""
-    from .redact import redact
+    """The verdict with personal data masked in the evidence texts it carries (``--redact``),
+    and in its error message, which may quote the offending line of the transcript."""
+    from .redact import redact, redact_error
 
     def mask(found: tuple[Evidence, ...]) -> tuple[Evidence, ...]:
         return tuple(replace(evidence, text=redact(evidence.text)) for evidence in found)
 
     return replace(
         verdict,
+        error=redact_error(verdict.error, verdict.source) if verdict.error else verdict.error,
         markers=mask(verdict.markers),
         data_requests=mask(verdict.data_requests),
         opportunities=mask(verdict.opportunities),
     )
+
+
+def _error_text(err: BaseException, args: argparse.Namespace) -> str:
+    """An error as printed: masked when personal data was asked to be (``score --redact``, or
+    ``report`` without ``--show-pii``), since a message about a place in an input file (or a
+    crash) may quote a line of the input. Other errors name the user's own arguments (a file
+    that does not exist), which masking would only garble."""
+    masking = getattr(args, "redact", False) or getattr(args, "show_pii", True) is False
+    located = getattr(err, "path", None) is not None or not isinstance(err, EmpathyScoreError)
+    if not (masking and located):
+        return str(err)
+    from .redact import redact_error
+
+    return redact_error(str(err), getattr(err, "path", None))
 
 
 def _model_choice(args: argparse.Namespace):
@@ -536,8 +552,8 @@ def build_parser() -> argparse.ArgumentParser:
     score.add_argument(
         "--redact",
         action="store_true",
-        help="mask numbers, licence plates, IBANs, e-mail addresses and postcodes in the "
-        "evidence texts written",
+        help="mask numbers, dates, licence plates, IBANs, e-mail addresses and postcodes "
+        "(also spoken or spelled) in the evidence texts and error messages written",
     )
     score.add_argument(
         "--quiet", action="store_true", help="no progress bar and no summary line on stderr"
@@ -653,7 +669,8 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument(
         "--show-pii",
         action="store_true",
-        help="keep numbers, plates, IBANs, e-mail addresses and postcodes in evidence texts",
+        help="keep numbers, dates, plates, IBANs, e-mail addresses and postcodes in evidence texts "
+        "and error messages",
     )
     report.set_defaults(func=cmd_report)
     return parser
@@ -669,7 +686,7 @@ def main(argv: Iterable[str] | None = None) -> int:
     try:
         return int(args.func(args))
     except EmpathyScoreError as err:
-        print(f"empathy-score: {err}", file=sys.stderr)
+        print(f"empathy-score: {_error_text(err, args)}", file=sys.stderr)
         return EXIT_USAGE
     except BrokenPipeError:  # e.g. `empathy-score score … | head`
         sys.stderr = io.StringIO()
@@ -678,7 +695,7 @@ def main(argv: Iterable[str] | None = None) -> int:
         if os.environ.get("EMPATHY_SCORE_DEBUG"):
             raise
         again = " (score: --resume continues the run)" if args.command == "score" else ""
-        message = str(err).splitlines()[0] if str(err) else ""
+        message = _error_text(err, args).splitlines()[0] if str(err) else ""
         print(
             f"empathy-score: crashed: {type(err).__name__}: {message}{again}; "
             "EMPATHY_SCORE_DEBUG=1 shows the traceback",

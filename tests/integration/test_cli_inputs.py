@@ -119,3 +119,34 @@ def test_explain_takes_the_agent_speaker_and_warns_about_a_low_confidence_guess(
     assert err == ""
     assert "1 agent    Goedemiddag, zegt u het maar." in out
     assert code == 0
+
+
+BAD_CUE = (
+    "WEBVTT\n\n"
+    "00:00:01.000 --> 00:00:02.000\n<v Agent>Goedemiddag, waarmee kan ik u helpen?\n\n"
+    "00:00:02,000 --> 00:00:04,000 bel 06-48120937 of NL91ABNA0417164300\n"
+    "<v Klant>Mijn auto is gestolen.\n"
+)
+
+
+def test_score_with_redact_masks_the_input_an_error_record_quotes(tmp_path, capsys):
+    path = tmp_path / "gestolen.vtt"
+    path.write_text(BAD_CUE, "utf-8")
+    _, plain, _ = run(capsys, "score", str(path), "--quiet")
+    _, masked, _ = run(capsys, "score", str(path), "--quiet", "--redact")
+    (quoted,), (record,) = records(plain), records(masked)
+    assert "06-48120937" in quoted["error"] and "NL91ABNA0417164300" in quoted["error"]
+    assert record["error"].startswith(f"{path}:6: cue timing ")  # the place is kept
+    assert "48120937" not in record["error"] and "NL91" not in record["error"]
+    assert "[IBAN]" in record["error"] and "[NUMBER]" in record["error"]
+
+
+def test_report_masks_the_input_a_printed_error_quotes_unless_show_pii(tmp_path, capsys):
+    path = tmp_path / "verdicts.jsonl"
+    record = {"id": "c1", "status": "ok", "opportunity": "bel nul zes twaalf drie vier"}
+    path.write_text(json.dumps(record) + "\n", "utf-8")
+    code, _, err = run(capsys, "report", str(path))
+    assert code == 2 and f"{path}:1:" in err
+    assert "twaalf" not in err and "[NUMBER]" in err
+    _, _, shown = run(capsys, "report", str(path), "--show-pii")
+    assert "nul zes twaalf drie vier" in shown
