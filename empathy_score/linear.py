@@ -26,6 +26,7 @@ import json
 import re
 import zipfile
 from collections.abc import Mapping, Sequence
+from itertools import chain
 from typing import Any
 
 import numpy as np
@@ -230,26 +231,53 @@ class TfidfView:
                 break
         return tuple(i for i in ids if i is not None)
 
-    def transform(self, documents: Sequence[str]) -> sp.csr_array:
-        """TF-IDF rows of ``documents``: counts, sublinear tf, idf, then each row's l2 norm."""
-        ids: list[int] = []
+    def _char_wb_counts(self, documents: Sequence[str]) -> sp.csr_array:
+        """Character n-gram counts of ``documents``, as (documents × words) @ (words × n-grams).
+
+        A word's n-grams do not depend on its neighbours, so each document is counted as the
+        words it holds, and each distinct word of the batch as the n-grams it holds; the sparse
+        product adds them up. A batch repeats its words many times over, so this lists one id
+        per word where counting n-grams directly would list some thirty.
+        """
+        cache = self._word_ids
+        column: dict[str, int] = {}  # the batch's distinct words -> their row in the second
+        grams: list[tuple[int, ...]] = []
+        words: list[int] = []
         lengths: list[int] = []
-        if self.analyzer == "char_wb":
-            cache = self._word_ids
-            for doc in documents:
-                before = len(ids)
-                text = doc.lower() if self.lowercase else doc
-                for word in _WHITE_SPACES.sub(" ", text).split():
+        for doc in documents:
+            before = len(words)
+            text = doc.lower() if self.lowercase else doc
+            for word in _WHITE_SPACES.sub(" ", text).split():
+                index = column.get(word)
+                if index is None:
                     known = cache.get(word)
                     if known is None:
                         known = self._char_wb_ids(word)
+                        # numbers (policy numbers, plates, dates) hardly ever come back
                         if not _DIGIT.search(word):
                             if len(cache) >= MAX_CACHED_WORDS:
                                 cache.clear()
                             cache[word] = known
-                    ids += known
-                lengths.append(len(ids) - before)
+                    index = column[word] = len(grams)
+                    grams.append(known)
+                words.append(index)
+            lengths.append(len(words) - before)
+        if not grams:  # not a word in the batch
+            return count_matrix([], lengths, self.n_features, np.float64)
+        by_word = count_matrix(words, lengths, len(grams), np.float64)
+        flat = list(chain.from_iterable(grams))
+        of_word = count_matrix(flat, list(map(len, grams)), self.n_features, np.float64)
+        matrix = sp.csr_array(by_word @ of_word)
+        matrix.sum_duplicates()  # sorted, each (row, id) once: the canonical form
+        return matrix
+
+    def transform(self, documents: Sequence[str]) -> sp.csr_array:
+        """TF-IDF rows of ``documents``: counts, sublinear tf, idf, then each row's l2 norm."""
+        if self.analyzer == "char_wb":
+            matrix = self._char_wb_counts(documents)
         else:
+            ids: list[int] = []
+            lengths: list[int] = []
             lookup = self._vocabulary.get
             low, high = self.ngram_range
             for doc in documents:
@@ -263,16 +291,17 @@ class TfidfView:
                     )
                     ids += [i for i in map(lookup, grams) if i is not None]
                 lengths.append(len(ids) - before)
-        matrix = count_matrix(ids, lengths, self.n_features, np.float64)
+            matrix = count_matrix(ids, lengths, self.n_features, np.float64)
         data = matrix.data
         if self.sublinear_tf:
             np.log(data, out=data)
             data += 1.0
         data *= self.idf[matrix.indices]
         if self.norm == "l2":
-            rows = np.repeat(np.arange(len(lengths)), np.diff(matrix.indptr))
+            n_rows = matrix.shape[0]
+            rows = np.repeat(np.arange(n_rows), np.diff(matrix.indptr))
             # summed one entry after another, in order, as scikit-learn's row normaliser does
-            norms = np.sqrt(np.bincount(rows, weights=data * data, minlength=len(lengths)))
+            norms = np.sqrt(np.bincount(rows, weights=data * data, minlength=n_rows))
             norms[norms == 0.0] = 1.0
             data /= norms[rows]
         return matrix
