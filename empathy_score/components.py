@@ -20,10 +20,11 @@ from __future__ import annotations
 
 import bisect
 import json
+import operator
 import re
 from collections.abc import Iterable, Sequence
 from importlib import resources
-from itertools import pairwise
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -205,7 +206,7 @@ class Normalizer:
         repeats = (
             self.merge_repeats
             and len(set(norms)) < len(norms)
-            and any(a == b for a, b in pairwise(norms))
+            and any(map(operator.eq, norms, islice(norms, 1, None)))
         )
         if not repeats and fillers.isdisjoint(norms):
             return doc  # most turns: nothing to fold

@@ -32,7 +32,7 @@ from typing import Any
 
 import srsly
 from spacy import util
-from spacy.attrs import LEMMA, LOWER, NORM, ORTH
+from spacy.attrs import IDS, LEMMA, LOWER, NORM, ORTH
 from spacy.language import Language
 from spacy.matcher import Matcher, PhraseMatcher
 from spacy.tokens import Doc, Span
@@ -213,9 +213,11 @@ class EmpathyRuler:
         """Remove every pattern."""
         self._patterns: list[dict[str, Any]] = []
         self._label_id: dict[int, tuple[str, str]] = {}  # match key -> (label, rule id)
-        self._phrases = PhraseMatcher(self.nlp.vocab, attr=self.phrase_matcher_attr)
-        self._words: dict[int, PhraseMatcher] = {}  # per attribute: one-word lists and anchors
-        self._word_keys: set[int] = set()  # which of their keys are patterns (not anchors)
+        #: Per attribute, one phrase matcher: phrase patterns (on ``phrase_matcher_attr``),
+        #: one-word token patterns, and the anchors of the other token patterns.
+        self._words: dict[int, PhraseMatcher] = {}
+        self._anchor_keys: set[int] = set()  # which of their keys are anchors (not patterns)
+        self._on_lemmas = False  # whether any pattern reads LEMMA
         self._token_matchers: list[tuple[frozenset[int], Matcher, bool]] = []
 
     @property
@@ -261,9 +263,10 @@ class EmpathyRuler:
                 self._add_token_pattern(
                     key, with_lemmas(pattern, lemma_of)["pattern"] if lemma_of else tokens
                 )
+        matcher = self._word_matcher(IDS[self.phrase_matcher_attr.upper()])
         with self.nlp.select_pipes(enable=[]):
             for key, texts in phrases.items():
-                self._phrases.add(strings[key], [self.nlp.make_doc(text) for text in texts])
+                matcher.add(strings[key], [self.nlp.make_doc(text) for text in texts])
         self._patterns.extend(patterns)
 
     def _add_token_pattern(self, key: int, tokens: list[dict[str, Any]]) -> None:
@@ -271,8 +274,8 @@ class EmpathyRuler:
         anchors = _anchors(tokens)
         if len(tokens) == 1 and "OP" not in tokens[0] and len(anchors) == 1:
             attr, values = anchors[0]  # one word from a list: a phrase lookup
+            self._on_lemmas |= attr == LEMMA
             self._word_matcher(attr).add(strings[key], self._one_word_docs(attr, values))
-            self._word_keys.add(key)
             return
         index = len(self._token_matchers)
         matcher = Matcher(self.nlp.vocab, validate=self.validate)
@@ -282,7 +285,9 @@ class EmpathyRuler:
             slot_key = f"{self.name}:anchor:{index}:{slot}"
             self._word_matcher(attr).add(slot_key, self._one_word_docs(attr, values))
             slots.append(strings.add(slot_key))
+            self._anchor_keys.add(slots[-1])
         on_lemmas = any("LEMMA" in token for token in tokens)
+        self._on_lemmas |= on_lemmas
         self._token_matchers.append((frozenset(slots), matcher, on_lemmas))
 
     def _one_word_docs(self, attr: int, values: list[str]) -> list[Doc]:
@@ -328,9 +333,7 @@ class EmpathyRuler:
         if not self._patterns:
             warnings.warn(f"{self.name}: no patterns; call nlp.initialize()", stacklevel=2)
             return []
-        matches = list(self._phrases(doc))
-        if self._words or self._token_matchers:
-            matches.extend(self._token_matches(doc))
+        matches = self._matches(doc)
         label_id = self._label_id
         return sorted(
             {
@@ -340,19 +343,22 @@ class EmpathyRuler:
             }
         )
 
-    def _token_matches(self, doc: Doc) -> list[tuple[int, int, int]]:
-        lemmas = doc.has_annotation("LEMMA")  # the lemmatizer skips turns no lemma fits
+    def _matches(self, doc: Doc) -> list[tuple[int, int, int]]:
+        """(key, start, end) of every pattern that matches: each phrase matcher runs once,
+        then the token patterns whose anchors it found."""
+        # the lemmatizer skips turns no lemma pattern fits
+        lemmas = self._on_lemmas and doc.has_annotation("LEMMA")
         found: list[tuple[int, int, int]] = []
         seen: set[int] = set()  # the anchors present
-        patterns = self._word_keys
+        anchors = self._anchor_keys
         for attr, matcher in self._words.items():
             if attr == LEMMA and not lemmas:
                 continue
             for match in matcher(doc):
-                if match[0] in patterns:
-                    found.append(match)
-                else:
+                if match[0] in anchors:
                     seen.add(match[0])
+                else:
+                    found.append(match)
         for slots, matcher, on_lemmas in self._token_matchers:
             if slots <= seen and (lemmas or not on_lemmas):  # every anchor is in the turn
                 found.extend(matcher(doc))
