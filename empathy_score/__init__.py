@@ -20,7 +20,7 @@ from .errors import (
 
 #: The public names whose modules load spaCy, scikit-learn or the readers, imported on first
 #: use: ``import empathy_score`` (which pytest does for our plugin in every test run of every
-#: project that installs us) then costs milliseconds instead of spaCy's half second.
+#: project that installs us) then loads neither spaCy nor scikit-learn.
 _LAZY = {
     "load_nlp": ".pipeline",
     "EmpathyReport": ".report",

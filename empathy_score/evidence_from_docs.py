@@ -2,10 +2,11 @@
 
 This is the one place where the verdict meets spaCy: each span the pipeline left in a turn's
 ``empathy``, ``data_request`` or ``opportunity`` group becomes a plain
-:class:`~empathy_score.verdict.Evidence`, and the decisions of ``ANNOTATION.md`` are then taken
-on that evidence alone (:func:`~empathy_score.verdict.verdict_from_evidence`). The verdict
-module itself imports no spaCy, so that reading verdicts back, reporting on them and writing
-them as CSV never load a pipeline.
+:class:`~empathy_score.verdict.Evidence`, and the decisions of the annotation guide
+(``corpora/README.md``) are then taken on that evidence alone
+(:func:`~empathy_score.verdict.verdict_from_evidence`). The verdict module itself imports no
+spaCy, so that reading verdicts back, reporting on them and writing them as CSV never load a
+pipeline.
 """
 
 from __future__ import annotations

@@ -141,7 +141,7 @@ class EmpathyScorer:
         # and typo would make memory grow with the number of calls. The first calls are scored
         # as usual, and their words (a call centre's everyday vocabulary) stay; after that each
         # chunk runs in a memory zone, which frees what it alone met. Zones from the start
-        # would be slower by half: no word would stay in the tokenizer's cache between chunks.
+        # would be much slower: no word would stay in the tokenizer's cache between chunks.
         # Nothing leaves a zone but plain Python values.
         # A zone inside the caller's own zone would free the caller's strings: never nest.
         in_zone = getattr(nlp.vocab, "in_memory_zone", False)  # the caller's own zone

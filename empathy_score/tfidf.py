@@ -1,4 +1,4 @@
-"""A TF-IDF vectoriser that gives scikit-learn's exact output, several times faster on turns.
+"""A TF-IDF vectoriser that gives scikit-learn's exact output, with n-gram ids cached per word.
 
 Scoring spends much of its time turning sentences into TF-IDF vectors (the sentence detectors
 and the opening-text model of :mod:`empathy_score.model`). scikit-learn's
@@ -9,7 +9,8 @@ the same few thousand words all day, so :class:`CachedTfidfVectorizer` remembers
 vocabulary ids of its n-grams, and counts a whole batch at once with numpy.
 
 Fitting is scikit-learn's own; only ``transform`` differs, and its matrix is element for element
-the one scikit-learn computes (``tests/test_tfidf.py`` holds it to that). The cache is bounded,
+the one scikit-learn computes (``tests/unit/test_tfidf.py`` holds it to that). The cache is
+bounded,
 never pickled, and holds only vocabulary ids: no text is kept beyond the words themselves,
 and no word with a digit in it, so no policy number or licence plate.
 """

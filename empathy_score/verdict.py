@@ -307,7 +307,8 @@ def verdict_from_evidence(
     requests: Sequence[Evidence],
     opportunities: Sequence[Evidence],
 ) -> CallVerdict:
-    """The call decisions of ``ANNOTATION.md``, from what was found where in the call."""
+    """The call decisions of the annotation guide (``corpora/README.md``), from what was found
+    where in the call."""
 
     def order(e: Evidence) -> tuple[int, int, int]:
         return (e.turn, e.start, e.end)

@@ -5,8 +5,8 @@ Dutch baseline (empathy missing in 51% of calls), which do worse, and which call
 :func:`summarize` turns verdicts into an :class:`EmpathyReport`; the report renders itself as a
 terminal table, JSON, CSV or one self-contained HTML page.
 
-The rates follow ``ANNOTATION.md`` ("The baseline"). Among the scored calls with an
-``opportunity``:
+The rates follow the annotation guide (``corpora/README.md``, "The baseline"). Among the
+scored calls with an ``opportunity``:
 
 - ``empathy_rate`` – share with ``empathy_shown``; ``missing_rate`` = 1 − ``empathy_rate``,
   the rate set against the baseline;

@@ -1,7 +1,7 @@
 """From verdicts to an :class:`EmpathyReport`: rates overall and per group, and what to hear.
 
-The rates follow ``ANNOTATION.md`` ("The baseline"). Among the scored calls with an
-``opportunity``:
+The rates follow the annotation guide (``corpora/README.md``, "The baseline"). Among the
+scored calls with an ``opportunity``:
 
 - ``empathy_rate`` – share with ``empathy_shown``; ``missing_rate`` = 1 − ``empathy_rate``,
   the rate set against the baseline;
