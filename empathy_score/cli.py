@@ -375,7 +375,8 @@ def cmd_explain(args: argparse.Namespace) -> int:
 def cmd_train(args: argparse.Namespace) -> int:
     import warnings
 
-    from .model import DEFAULT_MODEL, save_model, train_model
+    from .model import DEFAULT_MODEL
+    from .training import save_model, train_model
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)  # sklearn's notes on small folds

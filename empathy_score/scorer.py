@@ -104,7 +104,7 @@ class EmpathyScorer:
 
         Each step runs once for the whole chunk, not once per call.
         """
-        analysed = self._rule_pass(transcripts)
+        analysed = self.rule_pass(transcripts)
         classifier = self.classifier
         if classifier is None or not analysed:
             return [verdict for verdict, _ in analysed]
@@ -115,10 +115,11 @@ class EmpathyScorer:
         probabilities = classifier.predict_proba(records)
         return [with_probability(v, p) for v, p in zip(verdicts, probabilities, strict=True)]
 
-    def _rule_pass(
-        self, transcripts: list[Transcript]
-    ) -> list[tuple[CallVerdict, FieldCandidates]]:
+    def rule_pass(self, transcripts: list[Transcript]) -> list[tuple[CallVerdict, FieldCandidates]]:
         """The rule verdict of each call, and the field names its context pass set aside.
+
+        The pipeline alone, without the classifier: what training fits the learned parts on
+        (the field names feed the learned data-request detector).
 
         Every turn is its own ``Doc`` (the natural unit, and far faster than one per call),
         which knows its speaker so that each rule family runs only on the turns it applies

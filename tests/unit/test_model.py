@@ -11,7 +11,8 @@ import pytest
 from empathy_score import ModelError
 from empathy_score.features import FEATURE_SCHEMA, call_record, rule_features
 from empathy_score.linear import read_archive, write_archive
-from empathy_score.model import PACKAGED_SHA256, load_model, reliability_table, sha256_of
+from empathy_score.model import PACKAGED_SHA256, load_model, sha256_of
+from empathy_score.training import reliability_table
 
 SICK_SON = (
     "Klant: Ik heb mijn zoontje ziek van school gehaald en hij heeft overgegeven in de auto.\n"
@@ -218,7 +219,7 @@ def test_a_model_saved_and_loaded_again_gives_the_same_probabilities(
     packaged, rules_scorer, tmp_path
 ):
     from empathy_score import parse_text
-    from empathy_score.model import save_model
+    from empathy_score.training import save_model
 
     transcripts = [parse_text(SICK_SON), parse_text(SICK_SON_EMPATHY)]
     verdicts = rules_scorer.score_many(transcripts)
@@ -272,7 +273,7 @@ def test_an_artefact_s_bytes_depend_on_the_model_alone(packaged, tmp_path, monke
     """Zip members carry a time stamp; the archive's must not, or every save had its own SHA-256."""
     import time
 
-    from empathy_score.model import save_model
+    from empathy_score.training import save_model
 
     first = save_model(packaged.estimator, tmp_path / "one", "m", packaged.manifest).read_bytes()
     monkeypatch.setattr(time, "time", lambda: 2_000_000_000.0)  # another day
