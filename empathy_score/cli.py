@@ -300,6 +300,14 @@ def _check_output(out: str | None, inputs: Sequence[str], *, keep: bool, force: 
         )
 
 
+def _open_output(out: str, mode: str) -> TextIO:
+    """``--out`` opened for writing; a file that cannot be is the command's mistake (exit 2)."""
+    try:
+        return open(out, mode, encoding="utf-8", newline="")
+    except OSError as err:  # permission denied, a read-only file system, …
+        raise EmpathyScoreError(f"--out {out}: cannot write it: {err.strerror or err}") from None
+
+
 def _check_score_options(args: argparse.Namespace) -> None:
     _check_output(args.out, args.paths, keep=args.resume, force=args.force)
     if args.columns is not None and args.format != "csv":
@@ -334,11 +342,7 @@ def cmd_score(args: argparse.Namespace) -> int:
     entries = scorer.iter_inputs(args.paths, exclude=[args.out] if args.out else [])
     if resumed:
         entries = skip_done(entries, previous.done)  # counts previous.done down
-    out: TextIO = (
-        open(args.out, "a" if args.resume else "w", encoding="utf-8", newline="")  # noqa: SIM115
-        if args.out
-        else sys.stdout
-    )
+    out: TextIO = _open_output(args.out, "a" if args.resume else "w") if args.out else sys.stdout
     progress = ProgressBar(sys.stderr, enabled=not args.quiet, paths=args.paths, skip=resumed)
     interrupted: KeyboardInterrupt | None = None
     cluster = None
@@ -514,8 +518,12 @@ def cmd_report(args: argparse.Namespace) -> int:
     )
     text = render(report, args.format)
     if args.out:
-        with open(args.out, "w", encoding="utf-8", newline="") as out:
-            out.write(text)
+        try:
+            with _open_output(args.out, "w") as out:
+                out.write(text)
+        except OSError as err:  # a full disk: one line, not a crash
+            reason = err.strerror or err
+            raise EmpathyScoreError(f"--out {args.out}: cannot write it: {reason}") from None
     else:
         sys.stdout.write(text)
     return EXIT_INPUT_ERRORS if report.overall.errors else EXIT_OK
