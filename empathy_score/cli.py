@@ -8,8 +8,10 @@ Exit codes scripts can rely on:
 - ``2`` – the command itself was wrong (unknown option, missing file for ``explain``…);
 - ``3`` – the run itself crashed (not one input: those are records); every record written is
   whole, and ``--resume`` continues;
-- ``130`` – ``score`` was interrupted (Ctrl-C); every record written is whole, and
-  ``--resume`` continues the run.
+- ``130`` – interrupted (Ctrl-C); for ``score``, every record written is whole, and
+  ``--resume`` continues the run;
+- ``143`` – stopped by SIGTERM (``kill``, a service manager, a container stopping): the same
+  orderly stop as Ctrl-C, told apart.
 """
 
 from __future__ import annotations
@@ -20,7 +22,9 @@ import csv
 import io
 import json
 import os
+import signal
 import sys
+import threading
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from typing import TextIO
@@ -35,6 +39,66 @@ EXIT_INPUT_ERRORS = 1
 EXIT_USAGE = 2
 EXIT_CRASH = 3  # the run itself failed, not one of its inputs
 EXIT_INTERRUPTED = 130  # Ctrl-C, as shells report it
+EXIT_TERMINATED = 143  # SIGTERM, as shells report it (128 + 15)
+
+
+class _Terminated(KeyboardInterrupt):
+    """SIGTERM, raised like Ctrl-C so that both take the same orderly way out."""
+
+
+class _StopSignals:
+    """Turns Ctrl-C and SIGTERM into exceptions in the main thread, never inside a record.
+
+    Entered around a command: SIGTERM raises :class:`_Terminated` (else the process would die
+    on the spot, with no resume hint and its workers left running), and Ctrl-C raises
+    ``KeyboardInterrupt`` as before. Inside :meth:`held` (writing a record) a signal waits
+    until the record is whole, so that a stop never tears a line. Handlers are installed only
+    over the defaults, from the main thread, and put back on exit; a SIGINT that the shell
+    ignores (a background job) stays ignored.
+    """
+
+    def __init__(self) -> None:
+        self._previous: dict[int, object] = {}
+        self._holding = False
+        self._pending: KeyboardInterrupt | None = None
+
+    def __enter__(self) -> _StopSignals:
+        if threading.current_thread() is threading.main_thread():
+            for signum, default in (
+                (signal.SIGINT, signal.default_int_handler),
+                (signal.SIGTERM, signal.SIG_DFL),
+            ):
+                if signal.getsignal(signum) is default:
+                    self._previous[signum] = signal.signal(signum, self._stop)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for signum, previous in self._previous.items():
+            signal.signal(signum, previous)  # type: ignore[arg-type]
+        self._previous.clear()
+        self._pending = None
+
+    def _stop(self, signum: int, frame: object) -> None:
+        stop = _Terminated() if signum == signal.SIGTERM else KeyboardInterrupt()
+        if self._holding:
+            self._pending = self._pending or stop
+            return
+        raise stop
+
+    @contextlib.contextmanager
+    def held(self):
+        """A stretch that a stop signal does not cut: it is raised when the stretch ends."""
+        self._holding = True
+        try:
+            yield
+        finally:
+            self._holding = False
+        stop, self._pending = self._pending, None
+        if stop is not None:
+            raise stop
+
+
+_STOP = _StopSignals()
 
 
 class _Writer:
@@ -236,6 +300,14 @@ def _check_output(out: str | None, inputs: Sequence[str], *, keep: bool, force: 
         )
 
 
+def _open_output(out: str, mode: str) -> TextIO:
+    """``--out`` opened for writing; a file that cannot be is the command's mistake (exit 2)."""
+    try:
+        return open(out, mode, encoding="utf-8", newline="")
+    except OSError as err:  # permission denied, a read-only file system, …
+        raise EmpathyScoreError(f"--out {out}: cannot write it: {err.strerror or err}") from None
+
+
 def _check_score_options(args: argparse.Namespace) -> None:
     _check_output(args.out, args.paths, keep=args.resume, force=args.force)
     if args.columns is not None and args.format != "csv":
@@ -270,14 +342,11 @@ def cmd_score(args: argparse.Namespace) -> int:
     entries = scorer.iter_inputs(args.paths, exclude=[args.out] if args.out else [])
     if resumed:
         entries = skip_done(entries, previous.done)  # counts previous.done down
-    out: TextIO = (
-        open(args.out, "a" if args.resume else "w", encoding="utf-8", newline="")  # noqa: SIM115
-        if args.out
-        else sys.stdout
-    )
+    out: TextIO = _open_output(args.out, "a" if args.resume else "w") if args.out else sys.stdout
     progress = ProgressBar(sys.stderr, enabled=not args.quiet, paths=args.paths, skip=resumed)
-    interrupted = False
+    interrupted: KeyboardInterrupt | None = None
     cluster = None
+    verdicts = None
     try:
         scheduler = args.scheduler
         if args.backend == "dask" and scheduler is None:
@@ -298,36 +367,46 @@ def cmd_score(args: argparse.Namespace) -> int:
             progress=progress,
         )
         for verdict in verdicts:
-            try:
-                writer.write(_redacted(verdict) if args.redact else verdict)
-            except OSError as err:  # a full disk, a vanished mount: the output, not the run
-                again = "; --resume continues once it can be written" if args.out else ""
-                raise EmpathyScoreError(
-                    f"cannot write {args.out or 'the output'}: {err.strerror or err}{again}"
-                ) from None
-            counts["low_confidence"] = counts.get("low_confidence", 0) + _low_confidence(
-                verdict.meta
-            )
-            if args.own_process:
-                freeze_once()  # what is alive now (pipeline and model, or the pool) stays alive
-            counts["calls"] += 1
-            counts["ok" if verdict.ok else "error"] += 1
-            counts["opportunity"] += verdict.opportunity
-            counts["straight_to_data"] += verdict.straight_to_data
-        writer.close()
-    except KeyboardInterrupt:
-        interrupted = True
+            with _STOP.held():  # a stop waits until the record is whole and counted
+                try:
+                    writer.write(_redacted(verdict) if args.redact else verdict)
+                except OSError as err:  # a full disk, a vanished mount: the output, not the run
+                    again = "; --resume continues once it can be written" if args.out else ""
+                    raise EmpathyScoreError(
+                        f"cannot write {args.out or 'the output'}: {err.strerror or err}{again}"
+                    ) from None
+                counts["low_confidence"] = counts.get("low_confidence", 0) + _low_confidence(
+                    verdict.meta
+                )
+                if args.own_process:
+                    freeze_once()  # what is alive now (pipeline and model, or pool) stays alive
+                counts["calls"] += 1
+                counts["ok" if verdict.ok else "error"] += 1
+                counts["opportunity"] += verdict.opportunity
+                counts["straight_to_data"] += verdict.straight_to_data
+        with _STOP.held():
+            writer.close()
+    except KeyboardInterrupt as stop:  # Ctrl-C, or SIGTERM (_Terminated)
+        interrupted = stop
     finally:
+        close = getattr(verdicts, "close", None)
+        if close is not None:
+            close()  # stops the workers now, not when the generator is collected
         progress.close()
         if out is not sys.stdout:
             with contextlib.suppress(OSError):  # a write that failed was reported already
                 out.close()
         if cluster is not None:
             cluster.close()
-    if interrupted:
+    if interrupted is not None:
+        terminated = isinstance(interrupted, _Terminated)
         again = " run the same command with --resume to continue" if args.out else ""
-        print(f"empathy-score: interrupted after {counts['calls']} calls;{again}", file=sys.stderr)
-        return EXIT_INTERRUPTED
+        print(
+            f"empathy-score: {'terminated' if terminated else 'interrupted'} after "
+            f"{counts['calls']} calls;{again}",
+            file=sys.stderr,
+        )
+        return EXIT_TERMINATED if terminated else EXIT_INTERRUPTED
     if resumed and previous.calls == resumed:
         print(
             f"empathy-score: --resume: none of the {resumed} calls already in {args.out} "
@@ -440,8 +519,12 @@ def cmd_report(args: argparse.Namespace) -> int:
     )
     text = render(report, args.format)
     if args.out:
-        with open(args.out, "w", encoding="utf-8", newline="") as out:
-            out.write(text)
+        try:
+            with _open_output(args.out, "w") as out:
+                out.write(text)
+        except OSError as err:  # a full disk: one line, not a crash
+            reason = err.strerror or err
+            raise EmpathyScoreError(f"--out {args.out}: cannot write it: {reason}") from None
     else:
         sys.stdout.write(text)
     return EXIT_INPUT_ERRORS if report.overall.errors else EXIT_OK
@@ -685,7 +768,14 @@ def main(argv: Iterable[str] | None = None) -> int:
     # program (tests, scripts), it is the caller's.
     args.own_process = argv is None
     try:
-        return int(args.func(args))
+        with _STOP:
+            return int(args.func(args))
+    except _Terminated:  # before or after the work (score reports its own)
+        print("empathy-score: terminated", file=sys.stderr)
+        return EXIT_TERMINATED
+    except KeyboardInterrupt:
+        print("empathy-score: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
     except EmpathyScoreError as err:
         print(f"empathy-score: {_error_text(err, args)}", file=sys.stderr)
         return EXIT_USAGE

@@ -22,7 +22,7 @@ import bisect
 import json
 import operator
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from importlib import resources
 from itertools import islice
 from pathlib import Path
@@ -301,6 +301,27 @@ def _is_missing(verdict: tuple[int, int] | str | None) -> bool:
     return isinstance(verdict, str) and verdict.startswith(MISSING)
 
 
+class _Sharing:
+    """A turn's ``share`` triggers, indexed once per turn for :meth:`ContextFilter._share`."""
+
+    def __init__(self, triggers: list[tuple[ContextRule, int, int]]) -> None:
+        self.window: dict[str, int] = {}  # rule id -> its window, for the rules with triggers
+        self.tokens: dict[str, set[int]] = {}  # rule id -> the tokens its triggers cover
+        for rule, start, end in triggers:
+            self.window[rule.id] = rule.window
+            self.tokens.setdefault(rule.id, set()).update(range(start, end))
+
+    def listed(self, span: Span, nxt: Span, applicable: frozenset[str]) -> bool:
+        """Whether ``nxt`` follows ``span`` as the next item of a list: the gap between them
+        is within the window of a ``share`` rule that applies (and has a trigger in the turn),
+        and each of its tokens is a trigger of such a rule."""
+        gap = range(span.end, nxt.start)
+        mine = [rule_id for rule_id in self.window if rule_id in applicable]
+        if not any(len(gap) <= self.window[rule_id] for rule_id in mine):
+            return False
+        return all(any(t in self.tokens[rule_id] for rule_id in mine) for t in gap)
+
+
 #: The file a saved pipeline keeps its context rules in.
 CONTEXT_FILE = "context.jsonl"
 
@@ -360,6 +381,8 @@ class ContextFilter:
         )
         self._token_rule_ids = frozenset(r.id for r in self.rules if r.token_pattern is not None)
         self._share_rule_ids = frozenset(r.id for r in self.rules if r.effect == "share")
+        # how far a trigger can stand from a candidate it applies to: past it, none is looked at
+        self._reach = max((r.window for r in self.rules), default=0)
 
     def _triggers(
         self, doc: Doc, relevant: set[str]
@@ -423,11 +446,12 @@ class ContextFilter:
             *(self._rules_for(span.id_)[0] for spans in candidates.values() for span in spans)
         )
         triggers, terminators = self._triggers(doc, relevant)
+        near = self._near(triggers)
         rejected = doc.user_data.get(REJECTED_KEY) or []
         for key, spans in candidates.items():
-            verdicts = [self._judge(span, triggers, terminators) for span in spans]
+            verdicts = [self._judge(span, near(span), terminators) for span in spans]
             if self._share_rule_ids and any(map(_is_missing, verdicts)):
-                self._share(spans, verdicts, triggers, terminators)
+                self._share(spans, verdicts, triggers, near, terminators)
             cues: dict[Span, tuple[int, int] | None] = {}
             for span, verdict in zip(spans, verdicts, strict=True):
                 if isinstance(verdict, str):
@@ -438,10 +462,34 @@ class ContextFilter:
         doc.user_data[REJECTED_KEY] = rejected
         return doc
 
+    def _near(
+        self, triggers: list[tuple[ContextRule, int, int]]
+    ) -> Callable[[Span], list[tuple[ContextRule, int, int]]]:
+        """For a candidate, the run of ``triggers`` (sorted by start) that can reach it.
+
+        A trigger in scope overlaps the candidate or stands at most the longest rule window
+        away from it, so only those starting between the candidate's start less that window
+        and the longest trigger, and its end plus that window, need judging: a long turn then
+        costs time in proportion to its length, not to the product of its candidates and its
+        triggers. The run keeps the triggers' order, which breaks ties.
+        """
+        starts = [start for _, start, _ in triggers]
+        longest = max((end - start for _, start, end in triggers), default=0)
+        reach = self._reach
+
+        def near(span: Span) -> list[tuple[ContextRule, int, int]]:
+            first = bisect.bisect_left(starts, span.start - reach - longest)
+            return triggers[first : bisect.bisect_right(starts, span.end + reach, first)]
+
+        return near
+
     def _judge(
         self, span: Span, triggers: list[tuple[ContextRule, int, int]], terminators: list[int]
     ) -> tuple[int, int] | str | None:
-        """The nearest cue in scope (None: needs none), or the id of the rule that drops it."""
+        """The nearest cue in scope (None: needs none), or the id of the rule that drops it.
+
+        ``triggers`` need only be those near the span (:meth:`_near`).
+        """
         applicable, required = self._rules_for(span.id_)
         cue: tuple[int, int] | None = None
         for rule, start, end in triggers:
@@ -462,6 +510,7 @@ class ContextFilter:
         spans: list[Span],
         verdicts: list[tuple[int, int] | str | None],
         triggers: list[tuple[ContextRule, int, int]],
+        near: Callable[[Span], list[tuple[ContextRule, int, int]]],
         terminators: list[int],
     ) -> None:
         """Let candidates that lack a cue share the one after the list they stand in.
@@ -476,7 +525,8 @@ class ContextFilter:
         item, so the span is not widened to it.
         """
         order = sorted(range(len(spans)), key=lambda i: (spans[i].start, spans[i].end))
-        sharing = [t for t in triggers if t[0].effect == "share"]
+        starts = [spans[i].start for i in order]
+        sharing = _Sharing([t for t in triggers if t[0].effect == "share"])
         ends_in_cue: dict[int, frozenset[str]] = {}  # item -> rules whose cue ends its list
         for pos in range(len(order) - 1, -1, -1):
             i = order[pos]
@@ -484,28 +534,15 @@ class ContextFilter:
             if isinstance(verdict, str) and not _is_missing(verdict):
                 continue  # excluded: not part of a list
             applicable = self._rules_for(span.id_)[0]
-            cues = self._cues_after(span, applicable, triggers, terminators)
-            nxt = next((j for j in order[pos + 1 :] if spans[j].start >= span.end), None)
-            if nxt in ends_in_cue and self._listed(span, spans[nxt], applicable, sharing):
+            cues = self._cues_after(span, applicable, near(span), terminators)
+            # the next item: the first candidate (in order) that starts after this one ends
+            k = bisect.bisect_left(starts, span.end, pos + 1)
+            nxt = order[k] if k < len(order) else None
+            if nxt in ends_in_cue and sharing.listed(span, spans[nxt], applicable):
                 cues |= ends_in_cue[nxt] & applicable
             ends_in_cue[i] = cues
             if cues and isinstance(verdict, str):
                 verdicts[i] = None  # missing its cue, but its list has one: kept, not widened
-
-    @staticmethod
-    def _listed(
-        span: Span,
-        nxt: Span,
-        applicable: frozenset[str],
-        sharing: list[tuple[ContextRule, int, int]],
-    ) -> bool:
-        """Whether ``nxt`` follows ``span`` as the next item of a list (see :meth:`_share`);
-        ``sharing`` are the turn's ``share`` triggers."""
-        gap = range(span.end, nxt.start)
-        mine = [(rule, start, end) for rule, start, end in sharing if rule.id in applicable]
-        if not any(len(gap) <= rule.window for rule, _, _ in mine):
-            return False
-        return {t for _, start, end in mine for t in range(start, end)}.issuperset(gap)
 
     def _cues_after(
         self,
@@ -514,7 +551,8 @@ class ContextFilter:
         triggers: list[tuple[ContextRule, int, int]],
         terminators: list[int],
     ) -> frozenset[str]:
-        """The ``require`` rules among ``rules`` with a trigger after ``span``, within scope."""
+        """The ``require`` rules among ``rules`` with a trigger after ``span``, within scope;
+        ``triggers`` need only be those near the span (:meth:`_near`)."""
         return frozenset(
             rule.id
             for rule, start, end in triggers

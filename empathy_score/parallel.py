@@ -31,6 +31,11 @@ when ``n_jobs != 1`` or ``backend="dask"``. The design, and why:
   a worker freezes what is alive (:mod:`empathy_score.longlived`): the cyclic collector's full
   collections then skip the ~170,000 objects of a loaded scorer, which made a worker 7–10%
   slower than the same work in a process with more long-lived data of its own.
+- **Workers end with the driver.** A worker that outlived a killed driver would hold its
+  ~500 MB and the driver's standard output (so that ``| tee`` never ends) for minutes. Each
+  loky worker is told the driver's process id when it starts (:func:`end_with_driver`): on
+  Linux the kernel sends it SIGTERM when the driver dies, and on every POSIX system a thread
+  checks each second that the driver is still there.
 - **Errors stay in place.** Unreadable inputs never leave the driver: their error verdicts are
   slotted back between the scored calls. A call that fails to score becomes an error verdict on
   the worker, exactly as in the serial path.
@@ -39,8 +44,12 @@ when ``n_jobs != 1`` or ``backend="dask"``. The design, and why:
 from __future__ import annotations
 
 import hashlib
+import os
 import pickle
+import signal
+import sys
 import threading
+import time
 import warnings
 from collections import deque
 from collections.abc import Generator, Iterable, Iterator
@@ -65,6 +74,10 @@ CONNECT_TIMEOUT = 5
 
 #: Scorers a worker process keeps; a long-lived Dask worker may serve several configurations.
 _CACHE_LIMIT = 4
+
+#: Seconds between a worker's checks that its driver is alive (where the kernel cannot tell it).
+WATCH_INTERVAL = 1.0
+_PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
 
 # Plain-tuple forms of what crosses a process boundary.
 _CallTuple = tuple[str, str | None, dict[str, Any], tuple[tuple[str, str, Any, Any, Any], ...]]
@@ -165,6 +178,59 @@ def worker_scorer(config: WorkerConfig) -> tuple[EmpathyScorer, threading.Lock]:
                 _scorers.clear()
             entry = _scorers[config.key] = (config.build(), threading.Lock())
     return entry
+
+
+def end_with_driver(driver: int, spawned_by_main_thread: bool) -> None:
+    """Worker initializer: end this worker process when the driver process ``driver`` ends.
+
+    On Linux the kernel is asked to send SIGTERM at the parent's death (``PR_SET_PDEATHSIG``),
+    which ends the worker even in the middle of a long call. The kernel sends it when the
+    *thread* that started the worker ends, so it is asked only when that thread is the
+    driver's main thread (a caller scoring from a short-lived thread would otherwise lose the
+    pool with it). On every POSIX system a daemon thread also checks each
+    :data:`WATCH_INTERVAL` seconds that the driver is still there, and ends the worker when
+    it is not.
+    """
+    if os.name != "posix":
+        return  # Windows: a worker's parent id stays the same after the parent ends
+    if spawned_by_main_thread and sys.platform.startswith("linux"):
+        try:
+            import ctypes
+
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(_PR_SET_PDEATHSIG, int(signal.SIGTERM), 0, 0, 0)
+        except (OSError, AttributeError):  # no prctl here: the thread below still watches
+            pass
+    child = os.getppid() == driver  # else started through another process: watch by pid
+    if not _alive(driver, child):  # it ended before we were told to watch it
+        os._exit(1)
+    watch = threading.Thread(
+        target=_watch, args=(driver, child), name="empathy-score-driver-watch", daemon=True
+    )
+    watch.start()
+
+
+def _alive(driver: int, child: bool) -> bool:
+    if child:
+        return os.getppid() == driver  # an orphan is adopted by another process at once
+    try:
+        os.kill(driver, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # exists, though not ours to signal
+        pass
+    try:  # a driver that died but was not yet reaped by its parent is a zombie: gone
+        with open(f"/proc/{driver}/stat", "rb") as stat:
+            state = stat.read().rsplit(b")", 1)[1].split()[0]
+    except (OSError, IndexError):  # no /proc here: its existence is all we can know
+        return True
+    return state not in (b"Z", b"X")
+
+
+def _watch(driver: int, child: bool) -> None:
+    while _alive(driver, child):
+        time.sleep(WATCH_INTERVAL)
+    os._exit(1)  # nobody is left to read what this worker would compute
 
 
 # --------------------------------------------------------------------------------------------
@@ -317,7 +383,12 @@ class _Windows:
             with joblib.parallel_config(backend="dask", client=self.client):
                 parallel = joblib.Parallel(n_jobs=-1, **options)
         else:
-            parallel = joblib.Parallel(n_jobs=self.n_jobs, backend="loky", **options)
+            # the same initializer and arguments on every window, so loky reuses its workers
+            main = threading.current_thread() is threading.main_thread()
+            with joblib.parallel_config(
+                backend="loky", initializer=end_with_driver, initargs=(os.getpid(), main)
+            ):
+                parallel = joblib.Parallel(n_jobs=self.n_jobs, **options)
         return parallel(joblib.delayed(score_chunk)(config, calls) for config, calls in tasks)
 
 

@@ -24,7 +24,8 @@ Diarised speech-to-text JSON (``.json``/``.jsonl``)
 When speaker labels are anonymous (``SPEAKER_00``, ``Spreker 1``), the new readers infer which
 speaker is the agent (:mod:`empathy_score.readers.roles`) and record the guess on
 ``meta["role_inference"]``; ``agent_speaker=`` names the agent instead. No input is read whole
-if it is larger than ``max_bytes`` (:data:`DEFAULT_MAX_BYTES`; for ``.jsonl`` per line).
+if it is larger than ``max_bytes`` (:data:`DEFAULT_MAX_BYTES`; for ``.jsonl`` per line), and a
+call of more than ``max_turns`` turns (:data:`DEFAULT_MAX_TURNS`) is reported, not scored.
 
 :func:`load_transcript` reads one call and raises :class:`~empathy_score.errors.TranscriptError`
 when it cannot. :func:`iter_transcripts` reads many (files, folders, ``.jsonl`` lines) and yields
@@ -56,6 +57,7 @@ __all__ = [
     "AGENT",
     "CUSTOMER",
     "DEFAULT_MAX_BYTES",
+    "DEFAULT_MAX_TURNS",
     "DEFAULT_ROLE_ALIASES",
     "MAX_TURN_CHARS",
     "SUPPORTED_SUFFIXES",
@@ -118,6 +120,15 @@ larger file is almost certainly not one call; refusing it keeps a stray 50 MB lo
 one-line dump from filling memory. Raise it with ``max_bytes=`` for big ``.csv`` exports.
 """
 
+DEFAULT_MAX_TURNS = 20_000
+"""The most turns one call may have when read from a file.
+
+An hour-long call has some 500 turns. Scoring holds a spaCy ``Doc`` (about 5 kB, however
+short its turn) for every turn of a call until the call is decided, so a 6 MB file of
+600,000 one-word "turns" (a log, or several calls run together) would need 3 GB; such a call is
+reported as an error naming the line where the limit is crossed. Raise it with ``max_turns=``.
+"""
+
 # A line break in any of the conventions editors count as one, so that line numbers in our
 # messages are the ones the user sees. (str.splitlines would also split on \x0c, \u2028, …)
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
@@ -140,6 +151,7 @@ class _ReadOptions:
     max_bytes: int = DEFAULT_MAX_BYTES
     #: (device, inode) of files a folder walk never reads: the run's own output
     skip: frozenset[tuple[int, int]] = frozenset()
+    max_turns: int = DEFAULT_MAX_TURNS
 
     def __post_init__(self) -> None:
         if self.agent_speaker is not None and (
@@ -152,6 +164,10 @@ class _ReadOptions:
             raise ValueError(f"max_bytes must be an integer, got {self.max_bytes!r}")
         if self.max_bytes < 1:
             raise ValueError(f"max_bytes must be positive, got {self.max_bytes}")
+        if isinstance(self.max_turns, bool) or not isinstance(self.max_turns, int):
+            raise ValueError(f"max_turns must be an integer, got {self.max_turns!r}")
+        if self.max_turns < 1:
+            raise ValueError(f"max_turns must be positive, got {self.max_turns}")
 
 
 # --------------------------------------------------------------------------------------------
@@ -414,14 +430,17 @@ def parse_text(
     return Transcript(id=id, turns=turns, meta=meta or {}, source=source)
 
 
-def _parse_lines(text: str, roles: Mapping[str, str], source: str | None) -> tuple[Turn, ...]:
+def _parse_lines(
+    text: str, roles: Mapping[str, str], source: str | None, max_turns: int | None = None
+) -> tuple[Turn, ...]:
+    """The turns of a ``.txt`` text; with ``max_turns``, an error as soon as one more starts."""
     if text.startswith("\ufeff"):
         text = text[1:]
     turns: list[Turn] = []
     speaker: str | None = None
     turn_line = 0
     parts: list[str] = []
-    for number, raw in enumerate(_LINE_BREAK.split(text), start=1):
+    for number, raw in enumerate(_split_lines(text), start=1):
         line = raw.strip()
         if not line:
             continue
@@ -438,6 +457,8 @@ def _parse_lines(text: str, roles: Mapping[str, str], source: str | None) -> tup
             continue
         if speaker is not None:
             turns.append(Turn(speaker, " ".join(parts), line=turn_line))
+            if max_turns is not None and len(turns) >= max_turns:
+                raise _too_many_turns(max_turns, source, number)
         speaker, rest = labelled
         turn_line = number
         parts = [rest] if rest else []
@@ -448,6 +469,25 @@ def _parse_lines(text: str, roles: Mapping[str, str], source: str | None) -> tup
         )
     turns.append(Turn(speaker, " ".join(parts), line=turn_line))
     return tuple(turns)
+
+
+def _split_lines(text: str) -> Iterator[str]:
+    """The lines of ``text`` one at a time (a list of them all would double a large file)."""
+    start = 0
+    for found in _LINE_BREAK.finditer(text):
+        yield text[start : found.start()]
+        start = found.end()
+    yield text[start:]
+
+
+def _too_many_turns(max_turns: int, source: str | os.PathLike[str] | None, line: int | None):
+    return TranscriptError(
+        f"too many turns: turn {max_turns + 1:,} starts here, the limit is "
+        f"max_turns={max_turns:,}; a call is rarely over 2,000 turns, so check that this is "
+        "one call (split it, or raise max_turns)",
+        path=source,
+        line=line,
+    )
 
 
 def _match_label(
@@ -732,9 +772,8 @@ def _load_one(
     text = _read_text(path, options.max_bytes)
     suffix = path.suffix.lower()
     if suffix == ".txt":
-        return Transcript(
-            id=path.stem, turns=_parse_lines(text, roles, str(path)), source=str(path)
-        )
+        turns = _parse_lines(text, roles, str(path), options.max_turns)
+        return Transcript(id=path.stem, turns=turns, source=str(path))
     if suffix in (".vtt", ".srt"):
         from empathy_score.readers import subtitles
 
@@ -842,8 +881,11 @@ def _iter_jsonl(
         yield _os_error(path, error)
 
 
-def _check_turns(transcript: Transcript) -> Transcript:
-    """Refuse a call with a turn longer than :data:`MAX_TURN_CHARS`."""
+def _check_turns(transcript: Transcript, max_turns: int = DEFAULT_MAX_TURNS) -> Transcript:
+    """Refuse a call with more than ``max_turns`` turns, or a turn longer than
+    :data:`MAX_TURN_CHARS`."""
+    if len(transcript.turns) > max_turns:
+        raise _too_many_turns(max_turns, transcript.source, transcript.turns[max_turns].line)
     for turn in transcript.turns:
         if len(turn.text) > MAX_TURN_CHARS:
             raise TranscriptError(
@@ -862,7 +904,7 @@ def _read_file(
     for entry in _read_formats(path, roles, options):
         if isinstance(entry, Transcript):
             try:
-                _check_turns(entry)
+                _check_turns(entry, options.max_turns)
             except TranscriptError as error:
                 entry = error
         yield entry
@@ -906,6 +948,7 @@ def load_transcript(
     aliases: Mapping[str, str] | None = None,
     agent_speaker: str | None = None,
     max_bytes: int = DEFAULT_MAX_BYTES,
+    max_turns: int = DEFAULT_MAX_TURNS,
 ) -> Transcript:
     """Read one call from a ``.txt``, ``.json``, ``.vtt`` or ``.srt`` file, or a single-call
     ``.jsonl``, ``.csv`` or ``.tsv`` file.
@@ -927,6 +970,8 @@ def load_transcript(
         it. Ignored when the file names its roles (``Agent``, ``Klant``).
     max_bytes
         The largest file read (for ``.jsonl``: the largest line); see :data:`DEFAULT_MAX_BYTES`.
+    max_turns
+        The most turns a call may have; see :data:`DEFAULT_MAX_TURNS`.
 
     Returns
     -------
@@ -935,22 +980,23 @@ def load_transcript(
     Raises
     ------
     TranscriptError
-        If the file is missing or unreadable, empty, binary, too large, of an unsupported type,
+        If the file is missing or unreadable, empty, binary, too large (or its call has too
+        many turns), of an unsupported type,
         malformed, or (``.jsonl``, ``.csv``, ``.tsv``) holds more than one call. The message
         names the file and, where known, the line.
     ValueError
         If ``aliases`` maps a label to anything but ``"agent"`` or ``"customer"``, or
-        ``agent_speaker`` or ``max_bytes`` is not valid.
+        ``agent_speaker``, ``max_bytes`` or ``max_turns`` is not valid.
     """
     roles = _merge_aliases(aliases)
-    options = _ReadOptions(agent_speaker, max_bytes)
+    options = _ReadOptions(agent_speaker, max_bytes, max_turns=max_turns)
     path = Path(path)
     if path.is_dir():
         raise _os_error(path, IsADirectoryError())
     if path.suffix.lower() not in SUPPORTED_SUFFIXES:
         raise _unsupported(path)
     if path.suffix.lower() not in _MULTI_CALL_SUFFIXES:
-        return _check_turns(_load_one(path, roles, options))
+        return _check_turns(_load_one(path, roles, options), options.max_turns)
     calls = _read_file(path, roles, options)
     first = next(calls)
     if isinstance(first, TranscriptError):
@@ -969,6 +1015,7 @@ def iter_transcripts(
     aliases: Mapping[str, str] | None = None,
     agent_speaker: str | None = None,
     max_bytes: int = DEFAULT_MAX_BYTES,
+    max_turns: int = DEFAULT_MAX_TURNS,
 ) -> Iterator[Transcript | TranscriptError]:
     """Read many calls, lazily, accounting for every input.
 
@@ -997,6 +1044,8 @@ def iter_transcripts(
         speakers none of which has this label is an error.
     max_bytes
         The largest file read (for ``.jsonl``: the largest line); see :data:`DEFAULT_MAX_BYTES`.
+    max_turns
+        The most turns a call may have; see :data:`DEFAULT_MAX_TURNS`.
 
     Yields
     ------
@@ -1007,9 +1056,11 @@ def iter_transcripts(
     ------
     ValueError
         Immediately (not on first iteration) if ``aliases`` maps a label to anything but
-        ``"agent"`` or ``"customer"``, or ``agent_speaker`` or ``max_bytes`` is not valid.
+        ``"agent"`` or ``"customer"``, or ``agent_speaker``, ``max_bytes`` or ``max_turns`` is
+        not valid.
     """
-    return flag_duplicate_ids(_iter_calls(paths, aliases, agent_speaker, max_bytes))
+    calls = _iter_calls(paths, aliases, agent_speaker, max_bytes, max_turns=max_turns)
+    return flag_duplicate_ids(calls)
 
 
 def _iter_calls(
@@ -1018,6 +1069,8 @@ def _iter_calls(
     agent_speaker: str | None = None,
     max_bytes: int = DEFAULT_MAX_BYTES,
     exclude: Iterable[str | os.PathLike[str]] = (),
+    *,
+    max_turns: int = DEFAULT_MAX_TURNS,
 ) -> Iterator[Transcript | TranscriptError]:
     """:func:`iter_transcripts` without its duplicate-id check, for a caller that runs one
     across all its inputs (the scorer): checking twice cost a digest lookup per call more,
@@ -1025,7 +1078,7 @@ def _iter_calls(
 
     Folder walks never read the ``exclude`` files (compared as files, however spelled)."""
     roles = _merge_aliases(aliases)
-    options = _ReadOptions(agent_speaker, max_bytes, file_keys(exclude))
+    options = _ReadOptions(agent_speaker, max_bytes, file_keys(exclude), max_turns)
     if isinstance(paths, str | os.PathLike):
         paths = [paths]
     return _iter_paths(paths, roles, options)
