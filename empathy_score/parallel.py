@@ -7,7 +7,7 @@ when ``n_jobs != 1`` or ``backend="dask"``. The design, and why:
   disk) and sends each chunk of calls as plain tuples: id, source, metadata, and the turns'
   speaker and text. Verdicts come back as plain field values and the driver rebuilds them
   with its own transcript's metadata. (Transcripts and verdicts pickle as they are, too, but
-  whole they cost the driver more: 72 against 58 ms of its main thread per 4,000 calls.)
+  whole they cost the driver's main thread more, and a parallel run waits on the driver.)
   A chunk travels as one pickled ``bytes`` object each way: Dask otherwise walks every turn of
   every call in a task's arguments looking for futures, which cost the driver (and, on a small
   machine, the workers beside it) more than the pickling.
@@ -29,8 +29,9 @@ when ``n_jobs != 1`` or ``backend="dask"``. The design, and why:
   the others have nothing left to do.
 - **Workers keep the garbage collector off their pipeline and model.** After its first chunk
   a worker freezes what is alive (:mod:`empathy_score.longlived`): the cyclic collector's full
-  collections then skip the ~170,000 objects of a loaded scorer, which made a worker 7–10%
-  slower than the same work in a process with more long-lived data of its own.
+  collections then skip the objects of a loaded scorer. A worker holds little else, so full
+  collections come often there and walk the whole scorer each time; a process with more
+  long-lived data of its own runs them more rarely.
 - **Workers end with the driver.** A worker that outlived a killed driver would hold its
   ~500 MB and the driver's standard output (so that ``| tee`` never ends) for minutes. Each
   loky worker is told the driver's process id when it starts (:func:`end_with_driver`): on
@@ -314,8 +315,7 @@ def _tapered(entries: list[_Entry], size: int, workers: int) -> list[list[_Entry
     """The run's last entries in chunks that shrink toward its end.
 
     Workers take chunks in order as they get free, so at the end of a run one may still be on
-    a chunk of ``size`` long after the others ran out of work (on two cores, with chunks of
-    256 calls, the two workers' ends were a median 78 ms apart in a 1.3 s run; now 5 ms).
+    a chunk of ``size`` long after the others ran out of work, and they sit idle meanwhile.
     Here each chunk is the remaining entries' share per worker (guided self-scheduling), at
     most ``size`` and at least an eighth of it, so that the run ends on small chunks and
     whichever worker is behind takes fewer of them.

@@ -304,7 +304,7 @@ def _deep_copy(value: Any, depth: int = 0) -> Any:
     with lone surrogates in its strings replaced.
 
     Every call read from a file gets its metadata copied, and ``copy.deepcopy``'s generic
-    machinery was the largest part of reading a JSON call. Other types go to it unchanged.
+    machinery would be the largest part of reading a JSON call. Other types go to it unchanged.
     """
     kind = type(value)
     if kind is str:
@@ -1073,8 +1073,8 @@ def _iter_calls(
     max_turns: int = DEFAULT_MAX_TURNS,
 ) -> Iterator[Transcript | TranscriptError]:
     """:func:`iter_transcripts` without its duplicate-id check, for a caller that runs one
-    across all its inputs (the scorer): checking twice cost a digest lookup per call more,
-    and counted "call N of this run" from the start of each path instead of the run.
+    across all its inputs (the scorer): checking twice would cost a digest lookup per call
+    more, and would count "call N of this run" from the start of each path, not of the run.
 
     Folder walks never read the ``exclude`` files (compared as files, however spelled)."""
     roles = _merge_aliases(aliases)
