@@ -197,7 +197,8 @@ def at_once(pooled, calls: list, size: int, workers: int) -> int:
     """
     import joblib
 
-    from empathy_score.parallel import WorkerConfig, _call_to_tuple, _pack, _windows, score_chunk
+    from empathy_score.parallel import _call_to_tuple, _pack, _windows, score_chunk
+    from empathy_score.scorer import WorkerConfig
 
     config = WorkerConfig.of(pooled)
     chunks = [chunk for window in _windows(calls, size, 2 * workers, workers) for chunk in window]

@@ -42,6 +42,15 @@ def _rebuild(cls, reason, path, line):
 class TranscriptError(_LocatedError):
     """A transcript could not be read: empty, malformed, wrong shape, unknown speaker label…"""
 
+    @property
+    def call_id(self) -> str:
+        """The id of the error record standing for what could not be read: the file's stem,
+        with the line when known (``"calls:12"``); ``"<unknown>"`` without a file."""
+        if self.path is None:
+            return "<unknown>"
+        stem = Path(self.path).stem
+        return f"{stem}:{self.line}" if self.line is not None else stem
+
 
 class PatternError(_LocatedError):
     """A pattern file is invalid: the message names the file and the line of the bad pattern."""

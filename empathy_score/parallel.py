@@ -11,8 +11,9 @@ when ``n_jobs != 1`` or ``backend="dask"``. The design, and why:
   A chunk travels as one pickled ``bytes`` object each way: Dask otherwise walks every turn of
   every call in a task's arguments looking for futures, which cost the driver (and, on a small
   machine, the workers beside it) more than the pickling.
-- **Every worker builds its scorer once.** A task carries a small :class:`WorkerConfig`; the
-  worker process keeps the scorer built from it in a cache keyed by the config, so the
+- **Every worker builds its scorer once.** A task carries a small
+  :class:`~empathy_score.scorer.WorkerConfig`; the worker process keeps the scorer built from
+  it in a cache keyed by the config, so the
   pipeline and the classifier are loaded on a worker's first chunk and reused after. Threads
   of one process (a Dask worker runs joblib's tasks on several) share it and take turns.
   The default pipeline and the packaged model are built on the worker from the installed
@@ -44,7 +45,6 @@ when ``n_jobs != 1`` or ``backend="dask"``. The design, and why:
 
 from __future__ import annotations
 
-import hashlib
 import os
 import pickle
 import signal
@@ -54,19 +54,16 @@ import time
 import warnings
 from collections import deque
 from collections.abc import Generator, Iterable, Iterator
-from dataclasses import dataclass, fields
+from dataclasses import fields
 from itertools import islice
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from .errors import EmpathyScoreError, TranscriptError
 from .longlived import freeze_once
 from .transcript import Transcript, Turn
 from .verdict import OK, CallVerdict
 
-if TYPE_CHECKING:
-    from .scorer import EmpathyScorer
-
-__all__ = ["BACKENDS", "WorkerConfig", "score_parallel"]
+__all__ = ["BACKENDS", "ScorerConfig", "score_parallel"]
 
 BACKENDS = ("loky", "dask")
 #: Seconds to wait for a Dask scheduler before saying it cannot be reached.
@@ -91,80 +88,27 @@ _Entry = Transcript | TranscriptError
 # --------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class WorkerConfig:
-    """Everything a worker needs to build the same scorer as the driver's: small and picklable.
+class ChunkScorer(Protocol):
+    """What a worker scores with: a scorer (:class:`empathy_score.EmpathyScorer`)."""
 
-    Parameters
-    ----------
-    key:
-        Identifies the configuration in a worker's cache (a digest of the other fields).
-    batch_size:
-        The scorer's ``batch_size``.
-    model:
-        ``"default"`` (the packaged classifier, loaded and verified on the worker), ``None``
-        (rules only), or a path the worker loads itself; ignored when ``model_blob`` is set.
-    nlp_blob, model_blob:
-        A pipeline or classifier the caller injected, pickled on the driver; ``None`` builds
-        the default pipeline or loads ``model`` on the worker.
-    """
-
-    key: str
-    batch_size: int
-    model: str | None = "default"
-    nlp_blob: bytes | None = None
-    model_blob: bytes | None = None
-
-    @classmethod
-    def of(cls, scorer: EmpathyScorer) -> WorkerConfig:
-        """The configuration that rebuilds ``scorer`` on a worker.
-
-        A classifier given as a path (or object) is loaded here, on the driver, and shipped, so
-        that workers need not see the driver's disk. If it cannot be loaded, the path is passed
-        on and every call fails on the worker with the same error as in a serial run.
-        """
-        try:  # by value what a caller defined in __main__ (joblib >= 1.5 requires cloudpickle)
-            import cloudpickle as pickler
-        except ImportError:  # pragma: no cover
-            import pickle as pickler
-
-        nlp_blob = pickler.dumps(scorer.nlp) if scorer._nlp_injected else None
-        model: str | None = None
-        model_blob = None
-        if isinstance(scorer.model, str) and scorer.model == "default":
-            model = "default"
-        elif scorer.model is not None:
-            try:
-                model_blob = pickler.dumps(scorer.classifier)
-            except EmpathyScoreError:
-                model = str(scorer.model)
-        digest = hashlib.sha256(repr((scorer.batch_size, model)).encode("utf-8"))
-        for blob in (nlp_blob, model_blob):
-            digest.update(hashlib.sha256(blob or b"").digest())
-        return cls(
-            key=digest.hexdigest(),
-            batch_size=scorer.batch_size,
-            model=model,
-            nlp_blob=nlp_blob,
-            model_blob=model_blob,
-        )
-
-    def build(self) -> EmpathyScorer:
-        """A fresh scorer with this configuration (pipeline and model still load lazily)."""
-        import pickle
-
-        from .scorer import EmpathyScorer
-
-        nlp = pickle.loads(self.nlp_blob) if self.nlp_blob is not None else None
-        model = pickle.loads(self.model_blob) if self.model_blob is not None else self.model
-        return EmpathyScorer(nlp, model=model, batch_size=self.batch_size)
+    def score_entries(self, entries: list[_Entry]) -> Iterable[CallVerdict]: ...
 
 
-_scorers: dict[str, tuple[EmpathyScorer, threading.Lock]] = {}
+class ScorerConfig(Protocol):
+    """What a task carries to build its worker's scorer once: small and picklable
+    (:class:`empathy_score.scorer.WorkerConfig`)."""
+
+    @property
+    def key(self) -> str: ...
+
+    def build(self) -> ChunkScorer: ...
+
+
+_scorers: dict[str, tuple[ChunkScorer, threading.Lock]] = {}
 _scorers_lock = threading.Lock()
 
 
-def worker_scorer(config: WorkerConfig) -> tuple[EmpathyScorer, threading.Lock]:
+def worker_scorer(config: ScorerConfig) -> tuple[ChunkScorer, threading.Lock]:
     """The scorer for ``config`` in this process, built on first use, and the lock to use it.
 
     One per process, not per thread: a Dask worker runs joblib's tasks on ever new threads, and
@@ -264,7 +208,7 @@ def _verdict_from_tuple(values: tuple[Any, ...], transcript: Transcript) -> Call
     return CallVerdict(**state)
 
 
-def score_chunk(config: WorkerConfig, payload: bytes) -> bytes:
+def score_chunk(config: ScorerConfig, payload: bytes) -> bytes:
     """The task a worker runs: score a chunk of calls, one verdict (as a tuple) per call.
 
     ``payload`` is the pickled list of call tuples, and so is the answer of verdict tuples
@@ -277,7 +221,7 @@ def score_chunk(config: WorkerConfig, payload: bytes) -> bytes:
     # scikit-learn inside the classifier calls joblib; on a Dask worker that would send tiny
     # tasks back to the cluster (and park this thread while holding the lock): keep it here
     with lock, joblib.parallel_config(backend="sequential"):
-        verdicts = list(scorer._score_chunk(transcripts))
+        verdicts = list(scorer.score_entries(transcripts))
     freeze_once()  # the pipeline and model are loaded now and live as long as the worker
     return _pack([_verdict_to_tuple(v) for v in verdicts])
 
@@ -369,7 +313,7 @@ class _Windows:
             self.workers = joblib.effective_n_jobs(n_jobs)
         self.size = 2 * self.workers
 
-    def submit(self, tasks: list[tuple[WorkerConfig, bytes]]) -> Generator[Any, None, None]:
+    def submit(self, tasks: list[tuple[ScorerConfig, bytes]]) -> Generator[Any, None, None]:
         """Start ``tasks`` now (all of them); return the generator of their results."""
         import joblib
 
@@ -393,7 +337,7 @@ class _Windows:
 
 
 def score_parallel(
-    scorer: EmpathyScorer,
+    config: ScorerConfig,
     entries: Iterable[_Entry],
     *,
     n_jobs: int,
@@ -405,8 +349,9 @@ def score_parallel(
 
     Parameters
     ----------
-    scorer:
-        The driver's scorer; its configuration is rebuilt on every worker.
+    config:
+        The driver's scorer's configuration (``WorkerConfig.of(scorer)``), rebuilt once on
+        every worker.
     entries:
         Parsed calls and read errors, as :meth:`EmpathyScorer.iter_inputs` yields them.
     n_jobs:
@@ -422,7 +367,6 @@ def score_parallel(
     # windows submitted and not yet read: their chunks, and the generator of their results
     in_flight: deque[tuple[list[list[_Entry]], Generator[Any, None, None]]] = deque()
     try:
-        config = WorkerConfig.of(scorer)
         windows = _Windows(n_jobs, backend, client)
         pending = _windows(entries, chunk_size, windows.size, windows.workers)
 
@@ -455,11 +399,9 @@ def score_parallel(
 
 def _merge(chunk: list[_Entry], scored: list[tuple[Any, ...]]) -> Iterator[CallVerdict]:
     """The chunk's verdicts in order: read errors where they were, scored calls between them."""
-    from .scorer import _error_id
-
     values = iter(scored)
     for entry in chunk:
         if isinstance(entry, TranscriptError):
-            yield CallVerdict.from_error(entry, id=_error_id(entry), source=entry.path)
+            yield CallVerdict.from_error(entry, id=entry.call_id, source=entry.path)
         else:
             yield _verdict_from_tuple(next(values), entry)

@@ -54,9 +54,7 @@ def entry_key(entry: Transcript | TranscriptError) -> Key:
     """``(id, source)`` of an input as its verdict will carry them, the source canonical
     (``""`` for no source), so that a run resumed with the inputs spelled otherwise matches."""
     if isinstance(entry, TranscriptError):
-        from .scorer import _error_id
-
-        return _error_id(entry), _canonical(entry.path)
+        return entry.call_id, _canonical(entry.path)
     return entry.id, _canonical(entry.source)
 
 

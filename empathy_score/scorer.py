@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import nullcontext
+from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
 
@@ -259,7 +261,7 @@ class EmpathyScorer:
             verdicts = self._score_serial(entries, chunk_size)
         else:
             verdicts = score_parallel(
-                self,
+                WorkerConfig.of(self),
                 entries,
                 n_jobs=n_jobs,
                 chunk_size=chunk_size,
@@ -276,12 +278,17 @@ class EmpathyScorer:
         for entry in entries:
             chunk.append(entry)
             if len(chunk) >= chunk_size:
-                yield from self._score_chunk(chunk)
+                yield from self.score_entries(chunk)
                 chunk = []
         if chunk:
-            yield from self._score_chunk(chunk)
+            yield from self.score_entries(chunk)
 
-    def _score_chunk(self, chunk: list[Transcript | TranscriptError]) -> Iterator[CallVerdict]:
+    def score_entries(self, chunk: list[Transcript | TranscriptError]) -> Iterator[CallVerdict]:
+        """One verdict per entry, in order: parsed calls scored together, read errors (and
+        calls with nothing to judge) as error records; one failing call never stops the rest.
+
+        What each worker of a parallel run does with its chunk.
+        """
         # why each readable call cannot be judged (None: it can), asked once per call
         problems = [one_sided(e) if isinstance(e, Transcript) else None for e in chunk]
         pairs = zip(chunk, problems, strict=True)
@@ -292,7 +299,7 @@ class EmpathyScorer:
             scored = None  # that failed by scoring one by one
         for entry, problem in zip(chunk, problems, strict=True):
             if isinstance(entry, TranscriptError):
-                yield CallVerdict.from_error(entry, id=_error_id(entry), source=entry.path)
+                yield CallVerdict.from_error(entry, id=entry.call_id, source=entry.path)
                 continue
             if problem is not None:  # readable, but nothing to judge: reported, not counted
                 error = TranscriptError(problem, path=entry.source)
@@ -319,8 +326,68 @@ def _reporting(
         yield verdict
 
 
-def _error_id(error: TranscriptError) -> str:
-    if error.path is None:
-        return "<unknown>"
-    stem = Path(error.path).stem
-    return f"{stem}:{error.line}" if error.line is not None else stem
+@dataclass(frozen=True)
+class WorkerConfig:
+    """Everything a worker needs to build the same scorer as the driver's: small and picklable.
+
+    Parameters
+    ----------
+    key:
+        Identifies the configuration in a worker's cache (a digest of the other fields).
+    batch_size:
+        The scorer's ``batch_size``.
+    model:
+        ``"default"`` (the packaged classifier, loaded and verified on the worker), ``None``
+        (rules only), or a path the worker loads itself; ignored when ``model_blob`` is set.
+    nlp_blob, model_blob:
+        A pipeline or classifier the caller injected, pickled on the driver; ``None`` builds
+        the default pipeline or loads ``model`` on the worker.
+    """
+
+    key: str
+    batch_size: int
+    model: str | None = "default"
+    nlp_blob: bytes | None = None
+    model_blob: bytes | None = None
+
+    @classmethod
+    def of(cls, scorer: EmpathyScorer) -> WorkerConfig:
+        """The configuration that rebuilds ``scorer`` on a worker.
+
+        A classifier given as a path (or object) is loaded here, on the driver, and shipped, so
+        that workers need not see the driver's disk. If it cannot be loaded, the path is passed
+        on and every call fails on the worker with the same error as in a serial run.
+        """
+        try:  # by value what a caller defined in __main__ (joblib >= 1.5 requires cloudpickle)
+            import cloudpickle as pickler
+        except ImportError:  # pragma: no cover
+            import pickle as pickler
+
+        nlp_blob = pickler.dumps(scorer.nlp) if scorer._nlp_injected else None
+        model: str | None = None
+        model_blob = None
+        if isinstance(scorer.model, str) and scorer.model == "default":
+            model = "default"
+        elif scorer.model is not None:
+            try:
+                model_blob = pickler.dumps(scorer.classifier)
+            except EmpathyScoreError:
+                model = str(scorer.model)
+        digest = hashlib.sha256(repr((scorer.batch_size, model)).encode("utf-8"))
+        for blob in (nlp_blob, model_blob):
+            digest.update(hashlib.sha256(blob or b"").digest())
+        return cls(
+            key=digest.hexdigest(),
+            batch_size=scorer.batch_size,
+            model=model,
+            nlp_blob=nlp_blob,
+            model_blob=model_blob,
+        )
+
+    def build(self) -> EmpathyScorer:
+        """A fresh scorer with this configuration (pipeline and model still load lazily)."""
+        import pickle
+
+        nlp = pickle.loads(self.nlp_blob) if self.nlp_blob is not None else None
+        model = pickle.loads(self.model_blob) if self.model_blob is not None else self.model
+        return EmpathyScorer(nlp, model=model, batch_size=self.batch_size)

@@ -28,7 +28,8 @@ def test_a_worker_freezes_what_is_alive_after_its_first_chunk():
         f"""
         import gc, pickle
         from empathy_score import EmpathyScorer, iter_transcripts
-        from empathy_score.parallel import WorkerConfig, _call_to_tuple, _pack, score_chunk
+        from empathy_score.parallel import _call_to_tuple, _pack, score_chunk
+        from empathy_score.scorer import WorkerConfig
         calls = [c for c in iter_transcripts({str(DEMO)!r})][:3]
         before = gc.get_freeze_count()
         done = pickle.loads(score_chunk(WorkerConfig.of(EmpathyScorer(model=None)),

@@ -11,7 +11,6 @@ import pytest
 
 from empathy_score import EmpathyScorer, TranscriptError, parse_text
 from empathy_score.parallel import (
-    WorkerConfig,
     _call_from_tuple,
     _call_to_tuple,
     _merge,
@@ -19,6 +18,7 @@ from empathy_score.parallel import (
     _windows,
     worker_scorer,
 )
+from empathy_score.scorer import WorkerConfig
 
 REPO = Path(__file__).resolve().parent.parent.parent
 DEMO = REPO / "corpora" / "demo"
