@@ -28,9 +28,9 @@ _LAZY = {
     "EmpathyScorer": ".scorer",
     "Transcript": ".transcript",
     "Turn": ".transcript",
-    "iter_transcripts": ".transcript",
-    "load_transcript": ".transcript",
-    "parse_text": ".transcript",
+    "iter_transcripts": ".reading",
+    "load_transcript": ".reading",
+    "parse_text": ".reading",
     "CallVerdict": ".verdict",
     "Evidence": ".verdict",
     "verdicts_to_frame": ".table",
@@ -38,10 +38,11 @@ _LAZY = {
 
 if TYPE_CHECKING:
     from .pipeline import load_nlp
+    from .reading import iter_transcripts, load_transcript, parse_text
     from .report import EmpathyReport, summarize
     from .scorer import EmpathyScorer
     from .table import verdicts_to_frame
-    from .transcript import Transcript, Turn, iter_transcripts, load_transcript, parse_text
+    from .transcript import Transcript, Turn
     from .verdict import CallVerdict, Evidence
 
 

@@ -426,7 +426,7 @@ def _use_colour(stream: TextIO, choice: str) -> bool:
 
 def cmd_explain(args: argparse.Namespace) -> int:
     from .explain import render_explanation
-    from .transcript import iter_transcripts
+    from .reading import iter_transcripts
 
     scorer = _scorer(args)
     colour = _use_colour(sys.stdout, args.colour)

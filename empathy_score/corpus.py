@@ -16,7 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from .errors import TranscriptError
-from .transcript import Transcript, iter_transcripts
+from .reading import iter_transcripts
+from .transcript import Transcript
 
 __all__ = [
     "SPLITS",

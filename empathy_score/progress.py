@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TextIO
 
-from .transcript import _walk
+from .readers.files import walk
 from .verdict import CallVerdict
 
 __all__ = ["ProgressBar", "count_calls"]
@@ -29,7 +29,7 @@ def count_calls(paths: Iterable[str | os.PathLike[str]]) -> int:
     for given in paths:
         path = Path(given)
         try:
-            found = list(_walk(path)) if path.is_dir() else [path]
+            found = list(walk(path)) if path.is_dir() else [path]
         except OSError:
             found = [path]
         for entry in found:

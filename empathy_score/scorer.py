@@ -17,15 +17,9 @@ from .errors import EmpathyScoreError, TranscriptError
 from .evidence_from_docs import decide
 from .features import call_record
 from .model import StraightToDataModel, with_probability
+from .reading import flag_duplicate_ids, iter_calls, load_transcript, parse_text
 from .seen import SeenIds
-from .transcript import (
-    Transcript,
-    _iter_calls,
-    flag_duplicate_ids,
-    load_transcript,
-    one_sided,
-    parse_text,
-)
+from .transcript import Transcript, one_sided
 from .verdict import CallVerdict
 
 __all__ = ["EmpathyScorer"]
@@ -209,7 +203,7 @@ class EmpathyScorer:
             if isinstance(item, Transcript | TranscriptError):
                 yield from flag_duplicate_ids([item], seen)
             else:
-                calls = _iter_calls(item, self.aliases, self.agent_speaker, exclude=exclude)
+                calls = iter_calls(item, self.aliases, self.agent_speaker, exclude=exclude)
                 yield from flag_duplicate_ids(calls, seen)  # one check across all items
 
     def score_many(

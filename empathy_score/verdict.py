@@ -22,7 +22,7 @@ from dataclasses import MISSING, dataclass, field, fields
 from types import MappingProxyType
 from typing import Any
 
-from .transcript import Transcript, _MetaPickles, safe_text
+from .transcript import MetaPickles, Transcript, safe_text
 
 __all__ = [
     "ERROR",
@@ -92,7 +92,7 @@ def _is_int(value: object) -> bool:
 
 
 @dataclass(frozen=True)
-class CallVerdict(_MetaPickles):
+class CallVerdict(MetaPickles):
     """The verdict on one call. A call with no opportunity is *not applicable*, not a failure.
 
     ``status`` is ``"ok"`` for a scored call and ``"error"`` for one that could not be read or

@@ -26,8 +26,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from empathy_score.errors import TranscriptError
+from empathy_score.readers.json_values import json_id_and_meta, json_kind, seconds
 from empathy_score.readers.segments import Segment, assemble
-from empathy_score.transcript import Transcript, _json_id_and_meta, _json_kind, _seconds
+from empathy_score.transcript import Transcript
 
 __all__ = ["looks_diarized", "transcript_from_segments"]
 
@@ -67,16 +68,16 @@ def transcript_from_segments(
 
     if not isinstance(value, dict | list):
         raise error(
-            f'expected a list of segments or an object with "segments", got {_json_kind(value)}'
+            f'expected a list of segments or an object with "segments", got {json_kind(value)}'
         )
     call_id, meta, raw_segments = default_id, {}, value
     if isinstance(value, dict):
         if "segments" not in value:
             raise error('missing "segments"')
-        call_id, meta = _json_id_and_meta(value, default_id, error)
+        call_id, meta = json_id_and_meta(value, default_id, error)
         raw_segments = value["segments"]
         if not isinstance(raw_segments, list):
-            raise error(f'"segments" must be a list, got {_json_kind(raw_segments)}')
+            raise error(f'"segments" must be a list, got {json_kind(raw_segments)}')
         if not raw_segments:
             raise error('no turns: "segments" is empty')
     segments = []
@@ -104,18 +105,18 @@ def transcript_from_segments(
 def _segment(raw: Any, where: str) -> Segment:
     """One segment; shape problems raise ValueError, located by the caller."""
     if not isinstance(raw, dict):
-        raise ValueError(f'expected an object with "speaker" and "text", got {_json_kind(raw)}')
+        raise ValueError(f'expected an object with "speaker" and "text", got {json_kind(raw)}')
     if "text" not in raw:
         raise ValueError('missing "text"')
     text = raw["text"]
     if not isinstance(text, str):
-        raise ValueError(f'"text" must be a string, got {_json_kind(text)}')
+        raise ValueError(f'"text" must be a string, got {json_kind(text)}')
     label = raw.get("speaker")
     if isinstance(label, bool) or not isinstance(label, str | int | None):
-        raise ValueError(f'"speaker" must be a string, got {_json_kind(label)}')
+        raise ValueError(f'"speaker" must be a string, got {json_kind(label)}')
     label = str(label).strip() if label is not None else None
-    start = _seconds(raw, "start")
-    end = _seconds(raw, "end")
+    start = seconds(raw, "start")
+    end = seconds(raw, "end")
     if start is not None and end is not None and end < start:
         raise ValueError(f'"end" ({end:g}) is before "start" ({start:g})')
     return Segment(label or None, text, start=start, end=end, where=where)

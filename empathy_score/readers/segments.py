@@ -18,8 +18,8 @@ from empathy_score.readers.roles import RoleGuess, infer_roles, is_anonymous_lab
 from empathy_score.transcript import (
     Transcript,
     Turn,
-    _normalise_label,
-    _unknown_label_message,
+    normalise_label,
+    unknown_label_message,
 )
 
 __all__ = ["Segment", "assemble"]
@@ -92,7 +92,7 @@ def assemble(
     speakers = (
         guess.speakers
         if guess is not None
-        else {label: roles[_normalise_label(label)] for label, _ in groups}
+        else {label: roles[normalise_label(label)] for label, _ in groups}
     )
     turns = tuple(
         Turn(
@@ -119,13 +119,13 @@ def _resolve(
     line: int | None,
 ) -> RoleGuess | None:
     """The role of every label: ``None`` when the aliases decide, else a guess or override."""
-    if all(_normalise_label(label) in roles for label, _ in groups):
+    if all(normalise_label(label) in roles for label, _ in groups):
         return None
     if not labels_are_anonymous:
         for label, pieces in groups:
-            if _normalise_label(label) not in roles and not is_anonymous_label(label):
+            if normalise_label(label) not in roles and not is_anonymous_label(label):
                 where = pieces[0].line if pieces[0].line is not None else line
-                message = _unknown_label_message("speaker label", label, roles)
+                message = unknown_label_message("speaker label", label, roles)
                 raise TranscriptError(
                     _prefix(pieces[0]) + message + "; anonymous labels such as 'SPEAKER_00' "
                     "or 'Spreker 1' are assigned roles automatically",

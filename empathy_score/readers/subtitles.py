@@ -18,6 +18,7 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 
 import srt
 import webvtt
@@ -25,11 +26,12 @@ from webvtt.errors import MalformedCaptionError, MalformedFileError
 from webvtt.models import Caption
 
 from empathy_score.errors import TranscriptError
+from empathy_score.readers.files import ReadOptions, read_text
 from empathy_score.readers.roles import is_anonymous_label
 from empathy_score.readers.segments import Segment, assemble
-from empathy_score.transcript import Transcript, _looks_like_label, _normalise_label
+from empathy_score.transcript import Transcript, looks_like_label, normalise_label
 
-__all__ = ["parse_srt", "parse_vtt"]
+__all__ = ["load_file", "parse_srt", "parse_vtt"]
 
 _TAGS = re.compile(r"<[^>]*>")
 _VOICE = Caption.VOICE_SPAN_PATTERN
@@ -41,6 +43,19 @@ _NO_LABELS = (
     ": expected WebVTT voice tags ('<v Agent>Goedemiddag…') or labels before the cue text "
     "('Klant: Hallo…'); a subtitle file without speakers cannot be scored"
 )
+
+
+def load_file(path: Path, options: ReadOptions) -> Transcript:
+    """Read a ``.vtt`` or ``.srt`` file: one call, its id the file name without the extension."""
+    text = read_text(path, options.max_bytes)
+    parse = parse_vtt if path.suffix.lower() == ".vtt" else parse_srt
+    return parse(
+        text,
+        id=path.stem,
+        source=str(path),
+        roles=options.roles,
+        agent_speaker=options.agent_speaker,
+    )
 
 
 def parse_vtt(
@@ -212,10 +227,10 @@ def _speaker(
     if prefix is None or not (first or prefix.group("dash")):
         return None, raw
     label = prefix.group("label").strip()
-    key = _normalise_label(label)
+    key = normalise_label(label)
     if key in roles or is_anonymous_label(label):
         return label, raw[prefix.end() :]
-    if _looks_like_label(key, roles, first=True) and not any(c.isdigit() for c in key):
+    if looks_like_label(key, roles, first=True) and not any(c.isdigit() for c in key):
         where = f"cue {index + 1}: " if line is None else ""
         raise TranscriptError(
             f"{where}unknown speaker label {label!r} (known: {', '.join(roles)}; add your own "

@@ -32,13 +32,15 @@ import csv
 import io
 import re
 from collections.abc import Iterator, Mapping
+from pathlib import Path
 from typing import Any
 
 from empathy_score.errors import TranscriptError
+from empathy_score.readers.files import ReadOptions, read_text
 from empathy_score.readers.segments import Segment, assemble
 from empathy_score.transcript import Transcript
 
-__all__ = ["COLUMNS", "parse_seconds", "read_table"]
+__all__ = ["COLUMNS", "iter_file", "parse_seconds", "read_table"]
 
 COLUMNS: Mapping[str, tuple[str, ...]] = {
     "call_id": ("call_id", "callid", "call", "gesprek_id", "gesprek", "conversation_id", "id"),
@@ -75,6 +77,22 @@ def parse_seconds(value: str) -> float | None:
         )
     hours, minutes, seconds = clock.groups()
     return int(hours or 0) * 3600 + int(minutes) * 60 + float(seconds.replace(",", "."))
+
+
+def iter_file(path: Path, options: ReadOptions) -> Iterator[Transcript | TranscriptError]:
+    """Read a ``.csv`` or ``.tsv`` file: many calls, an error in place of each unreadable one."""
+    try:
+        text = read_text(path, options.max_bytes)
+    except TranscriptError as error:
+        yield error
+        return
+    yield from read_table(
+        text,
+        source=str(path),
+        delimiter="\t" if path.suffix.lower() == ".tsv" else None,
+        roles=options.roles,
+        agent_speaker=options.agent_speaker,
+    )
 
 
 def read_table(

@@ -34,9 +34,10 @@ from pathlib import Path
 
 from ..components import set_speaker
 from ..evidence_from_docs import span_evidence
+from ..readers.text import parse_text
 from ..rules import LABELS
 from ..scorer import EmpathyScorer
-from ..transcript import AGENT, DEFAULT_ROLE_ALIASES, Transcript, Turn, parse_text
+from ..transcript import AGENT, DEFAULT_ROLE_ALIASES, Transcript, Turn
 from ..verdict import CallVerdict, Evidence
 from .placeholders import PLACEHOLDER, mask_transcript
 from .scripts import SCRIPT_SUFFIXES, load_script

@@ -34,14 +34,10 @@ from typing import Any
 import pytest
 
 from ..errors import TranscriptError
+from ..readers.json_calls import transcript_from_json
+from ..reading import load_transcript, parse_text
 from ..rules import LABELS
-from ..transcript import (
-    Transcript,
-    _merge_aliases,
-    _transcript_from_json,
-    load_transcript,
-    parse_text,
-)
+from ..transcript import Transcript, merge_aliases
 from . import session
 
 __all__ = ["EXPECT_KEYS", "SCRIPT_SUFFIXES", "check_expect", "empathy_scripts", "load_script"]
@@ -252,8 +248,8 @@ def _load_yaml(path: Path, aliases: Mapping[str, str] | None) -> Transcript:
     call = {key: value[key] for key in ("id", "meta") if key in value}
     if "turns" in value:
         call["turns"] = value["turns"]
-        transcript = _transcript_from_json(
-            call, default_id=path.stem, source=str(path), line=None, roles=_merge_aliases(aliases)
+        transcript = transcript_from_json(
+            call, default_id=path.stem, source=str(path), line=None, roles=merge_aliases(aliases)
         )
         items = nodes["turns"][1].value
         turns = tuple(
@@ -280,12 +276,12 @@ def _script_block(
     # a block scalar ("|") starts on the line after its indicator
     offset = node.start_mark.line + (1 if node.style in ("|", ">") else 0)
     # id and meta are checked the way a JSON call's are; the turns come from the block
-    shape = _transcript_from_json(
+    shape = transcript_from_json(
         {**call, "turns": [{"speaker": "agent", "text": ""}]},
         default_id=path.stem,
         source=str(path),
         line=None,
-        roles=_merge_aliases(None),
+        roles=merge_aliases(None),
     )
     try:
         transcript = parse_text(block, id=shape.id, source=str(path), aliases=aliases)
