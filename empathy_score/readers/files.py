@@ -107,6 +107,7 @@ class ReadOptions:
 
 
 def os_error(path: Path, error: OSError) -> TranscriptError:
+    """The error for a file the system would not open, in words a user acts on."""
     if isinstance(error, FileNotFoundError):
         reason = "no such file or directory"
     elif isinstance(error, IsADirectoryError):
@@ -119,6 +120,7 @@ def os_error(path: Path, error: OSError) -> TranscriptError:
 
 
 def check_not_binary(head: bytes, path: Path) -> None:
+    """Refuse a file whose first bytes are UTF-16 or hold a NUL byte: not UTF-8 text."""
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         raise TranscriptError("binary file: looks like UTF-16 text; save it as UTF-8", path=path)
     if b"\x00" in head:
@@ -136,6 +138,7 @@ def decode(data: bytes) -> tuple[str, bool]:
 
 
 def warn_cp1252(path: Path, line: int | None = None) -> None:
+    """Warn that the file (or a ``.jsonl`` line) was read as Windows-1252, not UTF-8."""
     where = str(path) if line is None else f"{path}:{line}"
     warnings.warn(
         f"{where}: not valid UTF-8; read as Windows-1252. Check accented letters "
@@ -146,6 +149,7 @@ def warn_cp1252(path: Path, line: int | None = None) -> None:
 
 
 def too_large(what: str, size: int | None, max_bytes: int) -> str:
+    """The message for a ``what`` (file, line) over ``max_bytes``; ``size`` if known."""
     size_text = f"{size:,} bytes" if size is not None else "more than that"
     return (
         f"{what} too large: {size_text}, the limit is max_bytes={max_bytes:,}; a call is rarely "
@@ -154,6 +158,7 @@ def too_large(what: str, size: int | None, max_bytes: int) -> str:
 
 
 def read_text(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> str:
+    """A whole file's text; a TranscriptError if it is missing, too large, empty or binary."""
     try:
         with path.open("rb") as stream:
             size = os.fstat(stream.fileno()).st_size

@@ -12,9 +12,9 @@ import sys
 from pathlib import Path
 
 import empathy_score
-import empathy_score.reading
 import empathy_score.readers.files
 import empathy_score.readers.text
+import empathy_score.reading
 import empathy_score.transcript
 
 PACKAGE = Path(empathy_score.__file__).parent
