@@ -363,17 +363,20 @@ class ContextFilter:
         self.rules = rules
         self._rules_text = text
         self._by_pattern: dict[str, tuple[frozenset[str], tuple[str, ...]]] = {}
-        self._phrase_matcher = PhraseMatcher(nlp.vocab, attr="NORM")
         self._matcher = Matcher(nlp.vocab)
         self._rule_by_key: dict[int, ContextRule] = {}
+        self._phrase_docs: dict[int, list[Doc]] = {}  # per rule key: its phrases, tokenized
         with nlp.select_pipes(enable=[]):
             for rule in self.rules:
-                key = f"context:{rule.id}"
-                self._rule_by_key[nlp.vocab.strings.add(key)] = rule
+                key = nlp.vocab.strings.add(f"context:{rule.id}")
+                self._rule_by_key[key] = rule
                 if rule.phrases:
-                    self._phrase_matcher.add(key, [nlp.make_doc(p) for p in rule.phrases])
+                    self._phrase_docs[key] = [nlp.make_doc(p) for p in rule.phrases]
                 if rule.token_pattern is not None:
-                    self._matcher.add(key, [list(rule.token_pattern)])
+                    self._matcher.add(f"context:{rule.id}", [list(rule.token_pattern)])
+        #: per set of rules that apply to a turn's candidates: a phrase matcher of their
+        #: triggers and the sentence ends, and the keys of those triggers
+        self._phrases_for: dict[frozenset[str], tuple[PhraseMatcher, frozenset[int]]] = {}
         self._key_of = {rule.id: key for key, rule in self._rule_by_key.items()}
         self._order_of_key = {self._key_of[r.id]: i for i, r in enumerate(self.rules)}
         self._terminator_keys = frozenset(
@@ -385,7 +388,7 @@ class ContextFilter:
         self._reach = max((r.window for r in self.rules), default=0)
 
     def _triggers(
-        self, doc: Doc, relevant: set[str]
+        self, doc: Doc, relevant: frozenset[str]
     ) -> tuple[list[tuple[ContextRule, int, int]], list[int]]:
         """Triggers of the ``relevant`` rules, in our order, and the sentence-end positions.
 
@@ -395,19 +398,42 @@ class ContextFilter:
         Python object per token and per pattern state: it only runs when a candidate could
         use one of its rules.
         """
-        matches = self._phrase_matcher(doc)
+        phrases, wanted = self._phrases_of(relevant)
+        matches = phrases(doc)
         if len(self._matcher) and not self._token_rule_ids.isdisjoint(relevant):
             matches = [*matches, *self._matcher(doc)]  # (an empty Matcher warns on every call)
         ends = self._terminator_keys
         terminators = [i for key, start, end in matches if key in ends for i in range(start, end)]
         terminators.sort()
-        wanted = {self._key_of[rule_id] for rule_id in relevant} - ends
-        rule_of, order = self._rule_by_key, self._order_of_key
-        triggers = [(key, start, end) for key, start, end in matches if key in wanted]
+        order = self._order_of_key
         # Ties (two cues as near, two exclusions in scope) go to the earlier trigger, then to
         # the rule first in the file: an order of our own, not the PhraseMatcher's hash order.
-        triggers.sort(key=lambda t: (t[1], t[2], order[t[0]]))
-        return [(rule_of[key], start, end) for key, start, end in triggers], terminators
+        triggers = sorted(
+            (start, end, order[key], key) for key, start, end in matches if key in wanted
+        )
+        rule_of = self._rule_by_key
+        return [(rule_of[key], start, end) for start, end, _, key in triggers], terminators
+
+    def _phrases_of(self, relevant: frozenset[str]) -> tuple[PhraseMatcher, frozenset[int]]:
+        """A phrase matcher for the triggers of the ``relevant`` rules and the sentence ends,
+        and the keys of the relevant rules' triggers; built on first use and kept.
+
+        A turn's candidates need only their own rules' triggers; the common words that cue
+        data requests ("u", "het", "wat") need not be matched on a turn without one.
+        """
+        known = self._phrases_for.get(relevant)
+        if known is None:
+            if len(self._phrases_for) >= 1024:  # user rules may make many combinations
+                self._phrases_for.clear()
+            matcher = PhraseMatcher(self.nlp.vocab, attr="NORM")
+            strings = self.nlp.vocab.strings
+            wanted = frozenset(self._key_of[rule_id] for rule_id in relevant)
+            ends = self._terminator_keys
+            for key, docs in self._phrase_docs.items():
+                if key in wanted or key in ends:
+                    matcher.add(strings[key], docs)
+            known = self._phrases_for[relevant] = (matcher, wanted - ends)
+        return known
 
     @staticmethod
     def _in_scope(
@@ -442,7 +468,7 @@ class ContextFilter:
                 candidates[key] = list(group)
         if not candidates:
             return doc
-        relevant = set().union(
+        relevant = frozenset().union(
             *(self._rules_for(span.id_)[0] for spans in candidates.values() for span in spans)
         )
         triggers, terminators = self._triggers(doc, relevant)
