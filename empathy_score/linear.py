@@ -47,7 +47,6 @@ __all__ = [
 #: Words with a digit are not kept: numbers, plates and dates hardly ever come back.
 MAX_CACHED_WORDS = 50_000
 _DIGIT = re.compile(r"\d")
-_WHITE_SPACES = re.compile(r"\s\s+")  # as scikit-learn's vectorisers squeeze them
 WORD_PATTERN = r"(?u)\b\w\w+\b"  # scikit-learn's default token_pattern
 ANALYZERS = ("char_wb", "word")
 NORMS = ("l2", None)
@@ -244,24 +243,30 @@ class TfidfView:
         grams: list[tuple[int, ...]] = []
         words: list[int] = []
         lengths: list[int] = []
+        lookup = column.get
         for doc in documents:
-            before = len(words)
-            text = doc.lower() if self.lowercase else doc
-            for word in _WHITE_SPACES.sub(" ", text).split():
-                index = column.get(word)
-                if index is None:
-                    known = cache.get(word)
-                    if known is None:
-                        known = self._char_wb_ids(word)
-                        # numbers (policy numbers, plates, dates) hardly ever come back
-                        if not _DIGIT.search(word):
-                            if len(cache) >= MAX_CACHED_WORDS:
-                                cache.clear()
-                            cache[word] = known
-                    index = column[word] = len(grams)
-                    grams.append(known)
-                words.append(index)
-            lengths.append(len(words) - before)
+            # str.split() splits at runs of the whitespace scikit-learn squeezes first
+            tokens = (doc.lower() if self.lowercase else doc).split()
+            indices = list(map(lookup, tokens))
+            if None in indices:  # words this batch has not met yet
+                for k, word in enumerate(tokens):
+                    if indices[k] is not None:
+                        continue
+                    index = lookup(word)
+                    if index is None:
+                        known = cache.get(word)
+                        if known is None:
+                            known = self._char_wb_ids(word)
+                            # numbers (policy numbers, plates, dates) hardly ever come back
+                            if not _DIGIT.search(word):
+                                if len(cache) >= MAX_CACHED_WORDS:
+                                    cache.clear()
+                                cache[word] = known
+                        index = column[word] = len(grams)
+                        grams.append(known)
+                    indices[k] = index
+            words += indices
+            lengths.append(len(indices))
         if not grams:  # not a word in the batch
             return count_matrix([], lengths, self.n_features, np.float64)
         by_word = count_matrix(words, lengths, len(grams), np.float64)
