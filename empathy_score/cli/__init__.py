@@ -29,10 +29,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from typing import TextIO
 
-from . import __version__
-from .errors import EmpathyScoreError
-from .table import OTHER_META, csv_columns, csv_row, strict_json
-from .verdict import CallVerdict, Evidence
+from .. import __version__
+from ..errors import EmpathyScoreError
+from ..table import OTHER_META, csv_columns, csv_row, strict_json
+from ..verdict import CallVerdict, Evidence
 
 EXIT_OK = 0
 EXIT_INPUT_ERRORS = 1
@@ -174,7 +174,7 @@ def _low_confidence(meta: object) -> bool:
 def _redacted(verdict: CallVerdict) -> CallVerdict:
     """The verdict with personal data masked in the evidence texts it carries (``--redact``),
     and in its error message, which may quote the offending line of the transcript."""
-    from .redact import redact, redact_error
+    from ..redact import redact, redact_error
 
     def mask(found: tuple[Evidence, ...]) -> tuple[Evidence, ...]:
         return tuple(replace(evidence, text=redact(evidence.text)) for evidence in found)
@@ -197,7 +197,7 @@ def _error_text(err: BaseException, args: argparse.Namespace) -> str:
     located = getattr(err, "path", None) is not None or not isinstance(err, EmpathyScoreError)
     if not (masking and located):
         return str(err)
-    from .redact import redact_error
+    from ..redact import redact_error
 
     return redact_error(str(err), getattr(err, "path", None))
 
@@ -210,7 +210,7 @@ def _model_choice(args: argparse.Namespace):
     if getattr(args, "no_model", False):
         return None
     if getattr(args, "model_sha256", None):
-        from .model import load_model
+        from ..model import load_model
 
         return load_model(getattr(args, "model", None), sha256=args.model_sha256)
     return getattr(args, "model", None) or "default"
@@ -219,7 +219,7 @@ def _model_choice(args: argparse.Namespace):
 def _scorer(args: argparse.Namespace):
     """The command's scorer, its model loaded now: a missing or tampered model file is the
     command's mistake (one line, exit 2), not an error record on every call."""
-    from .scorer import EmpathyScorer
+    from ..scorer import EmpathyScorer
 
     scorer = EmpathyScorer(
         model=_model_choice(args),
@@ -326,9 +326,9 @@ def _check_score_options(args: argparse.Namespace) -> None:
 
 
 def cmd_score(args: argparse.Namespace) -> int:
-    from .longlived import freeze_once
-    from .progress import ProgressBar
-    from .resume import PreviousRun, read_previous, skip_done
+    from ..longlived import freeze_once
+    from ..progress import ProgressBar
+    from ..resume import PreviousRun, read_previous, skip_done
 
     _check_score_options(args)
     scorer = _scorer(args)
@@ -425,8 +425,8 @@ def _use_colour(stream: TextIO, choice: str) -> bool:
 
 
 def cmd_explain(args: argparse.Namespace) -> int:
-    from .explain import render_explanation
-    from .reading import iter_transcripts
+    from ..explain import render_explanation
+    from ..reading import iter_transcripts
 
     scorer = _scorer(args)
     colour = _use_colour(sys.stdout, args.colour)
@@ -454,8 +454,8 @@ def cmd_explain(args: argparse.Namespace) -> int:
 def cmd_train(args: argparse.Namespace) -> int:
     import warnings
 
-    from .model import DEFAULT_MODEL
-    from .training import save_model, train_model
+    from ..model import DEFAULT_MODEL
+    from ..training import save_model, train_model
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)  # sklearn's notes on small folds
@@ -475,8 +475,8 @@ def cmd_train(args: argparse.Namespace) -> int:
 def cmd_evaluate(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from .corpus import SPLITS, load_corpus
-    from .evaluate import evaluate_systems, format_report
+    from ..corpus import SPLITS, load_corpus
+    from ..evaluate import evaluate_systems, format_report
 
     root = Path(args.corpus)
     _existing([str(root.parent if root.name in SPLITS and not root.exists() else root)], "evaluate")
@@ -485,7 +485,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         print(f"empathy-score: no annotated calls in {args.corpus}", file=sys.stderr)
         return EXIT_USAGE
     if args.model is not None:
-        from .model import load_model
+        from ..model import load_model
 
         # a model asked for by name must load: exit 2, never a note
         load_model(args.model, sha256=args.model_sha256)
@@ -500,7 +500,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from .report import is_verdict_file, read_verdicts, render, summarize
+    from ..report import is_verdict_file, read_verdicts, render, summarize
 
     _existing(args.paths, "report")
     _check_output(args.out, args.paths, keep=False, force=args.force)
