@@ -6,7 +6,8 @@ import json
 import shutil
 from pathlib import Path
 
-from empathy_score.cli import _redacted, main
+from empathy_score.cli import main
+from empathy_score.cli.score import redacted_verdict
 from empathy_score.verdict import CallVerdict, Evidence
 
 READERS = Path(__file__).parent.parent / "data" / "readers"
@@ -74,7 +75,7 @@ def test_redact_masks_personal_data_in_every_evidence_text():
     verdict = CallVerdict(
         id="c1", source=None, markers=(found,), data_requests=(found,), opportunities=(found,)
     )
-    masked = _redacted(verdict)
+    masked = redacted_verdict(verdict)
     texts = [e.text for e in (*masked.markers, *masked.data_requests, *masked.opportunities)]
     assert texts == ["kenteken [PLATE]"] * 3
     assert (masked.id, masked.data_requests[0].rule) == ("c1", "dr.test")

@@ -44,6 +44,14 @@ def test_an_unknown_name_is_an_attribute_error():
         empathy_score.testing.assert_empathy  # noqa: B018
 
 
+def test_the_command_line_is_read_without_numpy_spacy_or_the_scorer():
+    """``empathy-score --version`` and ``--help`` answer at once: each command imports what
+    it needs when it runs."""
+    loaded = _modules_after("from empathy_score.cli import build_parser; build_parser()")
+    assert "empathy_score.cli" in loaded
+    assert not {"numpy", "spacy", "sklearn", "scipy", "empathy_score.scorer"} & loaded
+
+
 @pytest.mark.parametrize(
     "module", ["empathy_score.verdict", "empathy_score.report", "empathy_score.table"]
 )
