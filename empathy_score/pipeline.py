@@ -20,7 +20,7 @@ import spacy
 from spacy.language import Language
 
 # register the factories (an installed package also registers them by entry point)
-from . import components, lemmatizer, ruler  # noqa: F401
+from . import components, context, lemmatizer, ruler  # noqa: F401
 from .rules import FAMILIES
 
 __all__ = ["PIPE_NAMES", "load_nlp"]

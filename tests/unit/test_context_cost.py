@@ -2,15 +2,16 @@
 
 A turn of N sentences has some N candidates and N triggers; judging every candidate against
 every trigger made an 80,000-character turn take seconds. The work is counted here as the
-lines of ``components.py`` that run (no clock): doubling the turn must about double it.
+lines of ``context.py`` that run (no clock): doubling the turn must about double it.
 """
 
 from __future__ import annotations
 
 import sys
 
-from empathy_score.components import ContextFilter, set_speaker
-from empathy_score.components import __file__ as COMPONENTS
+from empathy_score.components import set_speaker
+from empathy_score.context import ContextFilter
+from empathy_score.context import __file__ as COMPONENTS
 
 # an apology that lacks its cue (dropped), two fields asked for, a list that shares its cue
 UNIT = (
@@ -20,7 +21,7 @@ UNIT = (
 
 
 def _context_pass(nlp, repeats: int):
-    """(lines of components.py run by the context pass, its doc) for a turn of ``repeats`` UNITs."""
+    """(lines of context.py run by the context pass, its doc) for a turn of ``repeats`` UNITs."""
     doc = set_speaker(nlp.make_doc(UNIT * repeats), "agent")
     context = None
     for _, component in nlp.pipeline:

@@ -136,3 +136,16 @@ def test_the_readers_names_still_resolve_from_the_transcript_module():
     call = parse_text("Klant: Mijn auto is gestolen.\nAgent: Wat vervelend voor u.")
     assert [turn.speaker for turn in call.turns] == ["customer", "agent"]
     assert "load_transcript" in dir(empathy_score.transcript)
+
+
+#: One module per idea: past this, a module holds more than one (docs/architecture.md).
+MAX_MODULE_LINES = 600
+
+
+def test_no_module_is_longer_than_one_idea_needs():
+    long = {
+        module: n
+        for module, path in MODULES.items()
+        if (n := len(path.read_text(encoding="utf-8").splitlines())) > MAX_MODULE_LINES
+    }
+    assert not long, f"modules over {MAX_MODULE_LINES} lines: {long}"
