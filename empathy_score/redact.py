@@ -138,8 +138,13 @@ SIDECODES: tuple[str, ...] = (
 DIGIT_WORDS: frozenset[str] = frozenset(_DATA["digit_words"])
 """Dutch digit words as speech recognition writes out spelled numbers and plates."""
 
-FILLERS: frozenset[str] = frozenset(_DATA["fillers"])
-"""Hesitations and the spoken dash that may interrupt a spelled-out code."""
+FILLERS: frozenset[str] = frozenset(_DATA["fillers"]) | frozenset(
+    json.loads((files("empathy_score.patterns") / "normalization.json").read_text("utf-8"))[
+        "fillers"
+    ]
+)
+"""What may interrupt a spelled-out code: the normalizer's hesitations (one list, in
+``normalization.json``) and the spoken dash (``redact.json``)."""
 
 MONTHS: frozenset[str] = frozenset(_DATA["months"])
 """Dutch month names: with a day before them, a date."""
