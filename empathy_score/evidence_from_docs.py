@@ -21,39 +21,56 @@ from .verdict import CallVerdict, Evidence, verdict_from_evidence
 __all__ = ["decide", "evidence_from_docs", "span_evidence"]
 
 
-def span_evidence(turn: int, span: Span) -> Evidence:
-    """What a span of turn ``turn`` found: its label, text, character offsets and rule id."""
+def span_evidence(turn: int, span: Span, text: str | None = None) -> Evidence:
+    """What a span of turn ``turn`` found: its label, text, character offsets and rule id.
+
+    ``text`` is the turn's text, when the caller has it: the span's words are then sliced
+    from it rather than joined from its tokens (the Doc was made from that text).
+    """
+    start, end = span.start_char, span.end_char
     return Evidence(
         turn=turn,
         label=span.label_,
-        text=span.text,
-        start=span.start_char,
-        end=span.end_char,
+        text=span.text if text is None else text[start:end],
+        start=start,
+        end=end,
         rule=span.id_,
     )
 
 
-def evidence_from_docs(docs: Sequence[Doc], turns: Sequence[int], key: str) -> tuple[Evidence, ...]:
-    """The spans of group ``key`` in the given turns, as evidence in call order."""
+def evidence_from_docs(
+    docs: Sequence[Doc], turns: Sequence[int], key: str, texts: Sequence[str] | None = None
+) -> tuple[Evidence, ...]:
+    """The spans of group ``key`` in the given turns, as evidence in call order.
+
+    ``texts`` are the texts the Docs were made from, one per Doc, if the caller has them.
+    """
     found = []
     for index in turns:
         group = docs[index].spans.get(key)
         if not group:
             continue
-        found.extend(span_evidence(index, span) for span in group)
+        text = texts[index] if texts is not None else None
+        found.extend(span_evidence(index, span, text) for span in group)
     found.sort(key=lambda e: (e.turn, e.start, e.end))
     return tuple(found)
 
 
 def decide(transcript: Transcript, docs: Sequence[Doc]) -> CallVerdict:
-    """Turn the analysed turns of one call into its verdict (rules only)."""
+    """Turn the analysed turns of one call into its verdict (rules only).
+
+    ``docs`` are the call's turns as the pipeline analysed them, one per turn, each made from
+    its turn's text (as the scorer makes them): evidence quotes the turns' text.
+    """
     if len(docs) != len(transcript.turns):
         raise ValueError("one Doc per turn is required")
-    agent = [i for i, t in enumerate(transcript.turns) if t.speaker == AGENT]
-    customer = [i for i, t in enumerate(transcript.turns) if t.speaker == CUSTOMER]
+    turns = transcript.turns
+    texts = [t.text for t in turns]
+    agent = [i for i, t in enumerate(turns) if t.speaker == AGENT]
+    customer = [i for i, t in enumerate(turns) if t.speaker == CUSTOMER]
     return verdict_from_evidence(
         transcript,
-        markers=evidence_from_docs(docs, agent, "empathy"),
-        requests=evidence_from_docs(docs, agent, "data_request"),
-        opportunities=evidence_from_docs(docs, customer, "opportunity"),
+        markers=evidence_from_docs(docs, agent, "empathy", texts),
+        requests=evidence_from_docs(docs, agent, "data_request", texts),
+        opportunities=evidence_from_docs(docs, customer, "opportunity", texts),
     )
