@@ -269,11 +269,13 @@ class TfidfView:
             lengths.append(len(indices))
         if not grams:  # not a word in the batch
             return count_matrix([], lengths, self.n_features, np.float64)
-        by_word = count_matrix(words, lengths, len(grams), np.float64)
-        flat = list(chain.from_iterable(grams))
-        of_word = count_matrix(flat, list(map(len, grams)), self.n_features, np.float64)
-        matrix = sp.csr_array(by_word @ of_word)
-        matrix.sum_duplicates()  # sorted, each (row, id) once: the canonical form
+        # Counts are whole numbers, exact in any order: neither factor needs sorting, and
+        # the product sums each (row, id) once. Through CSC and back, its ids come out
+        # sorted (two linear passes), the canonical form scikit-learn's matrices have.
+        by_word = _ones(words, lengths, len(grams))
+        of_word = _ones(list(chain.from_iterable(grams)), list(map(len, grams)), self.n_features)
+        matrix = sp.csr_array((by_word @ of_word).tocsc().tocsr())
+        matrix.has_canonical_format = True
         return matrix
 
     def transform(self, documents: Sequence[str]) -> sp.csr_array:
@@ -492,6 +494,15 @@ class SigmoidCalibrated:
             float(calibrator.a_),
             float(calibrator.b_),
         )
+
+
+def _ones(ids: list[int], lengths: list[int], n_columns: int) -> sp.csr_array:
+    """Rows of ``lengths`` entries each, the ``ids`` in turn, every entry 1.0 (ids may repeat
+    within a row and are not sorted: a factor of a product, not a result)."""
+    indptr = np.zeros(len(lengths) + 1, dtype=np.int32)
+    np.cumsum(lengths, out=indptr[1:])
+    indices = np.array(ids, dtype=np.int32)
+    return sp.csr_array((np.ones(indices.size), indices, indptr), shape=(len(lengths), n_columns))
 
 
 def count_matrix(ids: list[int], lengths: list[int], n_features: int, dtype) -> sp.csr_array:
