@@ -149,9 +149,10 @@ class ContextFilter:
                     self._phrase_docs[key] = [nlp.make_doc(p) for p in rule.phrases]
                 if rule.token_pattern is not None:
                     self._matcher.add(f"context:{rule.id}", [list(rule.token_pattern)])
-        #: per set of rules that apply to a turn's candidates: a phrase matcher of their
-        #: triggers and the sentence ends, and the keys of those triggers
-        self._phrases_for: dict[frozenset[str], tuple[PhraseMatcher, frozenset[int]]] = {}
+        #: per set of candidate families: a phrase matcher of the sentence ends and of the
+        #: triggers of the rules met with them, and the ids of those rules (see _phrases_of)
+        self._phrases_for: dict[frozenset[str], tuple[PhraseMatcher, frozenset[str]]] = {}
+        self._wanted: dict[frozenset[str], frozenset[int]] = {}  # trigger keys per rule set
         self._key_of = {rule.id: key for key, rule in self._rule_by_key.items()}
         self._order_of_key = {self._key_of[r.id]: i for i, r in enumerate(self.rules)}
         self._terminator_keys = frozenset(
@@ -163,9 +164,10 @@ class ContextFilter:
         self._reach = max((r.window for r in self.rules), default=0)
 
     def _triggers(
-        self, doc: Doc, relevant: frozenset[str]
+        self, doc: Doc, families: frozenset[str], relevant: frozenset[str]
     ) -> tuple[list[tuple[ContextRule, int, int]], list[int]]:
-        """Triggers of the ``relevant`` rules, in our order, and the sentence-end positions.
+        """Triggers of the ``relevant`` rules, in our order, and the sentence-end positions
+        (``families``: the span groups that hold the turn's candidates).
 
         Cue rules list very common words ("u", "het", "wat"), so a turn matches some thirty
         triggers, most of them of rules that apply to none of its candidates: those are
@@ -173,7 +175,7 @@ class ContextFilter:
         Python object per token and per pattern state: it only runs when a candidate could
         use one of its rules.
         """
-        phrases, wanted = self._phrases_of(relevant)
+        phrases, wanted = self._phrases_of(families, relevant)
         matches = phrases(doc)
         if len(self._matcher) and not self._token_rule_ids.isdisjoint(relevant):
             matches = [*matches, *self._matcher(doc)]  # (an empty Matcher warns on every call)
@@ -189,26 +191,35 @@ class ContextFilter:
         rule_of = self._rule_by_key
         return [(rule_of[key], start, end) for start, end, _, key in triggers], terminators
 
-    def _phrases_of(self, relevant: frozenset[str]) -> tuple[PhraseMatcher, frozenset[int]]:
-        """A phrase matcher for the triggers of the ``relevant`` rules and the sentence ends,
-        and the keys of the relevant rules' triggers; built on first use and kept.
+    def _phrases_of(
+        self, families: frozenset[str], relevant: frozenset[str]
+    ) -> tuple[PhraseMatcher, frozenset[int]]:
+        """A phrase matcher that finds the triggers of the ``relevant`` rules and the sentence
+        ends, and the keys of the relevant rules' triggers.
 
-        A turn's candidates need only their own rules' triggers; the common words that cue
-        data requests ("u", "het", "wat") need not be matched on a turn without one.
+        A turn's candidates need only their own rules' triggers: the common words that cue
+        data requests ("u", "het", "wat") need not be matched on a turn without a candidate
+        data request. There is one matcher per set of candidate families, holding the rules
+        met with it so far (grown when a new one comes), so that there are a few of them;
+        what it finds beyond the turn's own rules is dropped by their keys.
         """
-        known = self._phrases_for.get(relevant)
-        if known is None:
-            if len(self._phrases_for) >= 1024:  # user rules may make many combinations
-                self._phrases_for.clear()
+        known = self._phrases_for.get(families)
+        if known is None or not relevant <= known[1]:
+            covered = relevant | known[1] if known is not None else relevant
             matcher = PhraseMatcher(self.nlp.vocab, attr="NORM")
             strings = self.nlp.vocab.strings
-            wanted = frozenset(self._key_of[rule_id] for rule_id in relevant)
-            ends = self._terminator_keys
+            keys = {self._key_of[rule_id] for rule_id in covered} | self._terminator_keys
             for key, docs in self._phrase_docs.items():
-                if key in wanted or key in ends:
+                if key in keys:
                     matcher.add(strings[key], docs)
-            known = self._phrases_for[relevant] = (matcher, wanted - ends)
-        return known
+            known = self._phrases_for[families] = (matcher, covered)
+        wanted = self._wanted.get(relevant)
+        if wanted is None:
+            if len(self._wanted) >= 4096:  # a user's rules may combine in many ways
+                self._wanted.clear()
+            keys = frozenset(self._key_of[rule_id] for rule_id in relevant)
+            wanted = self._wanted[relevant] = keys - self._terminator_keys
+        return known[0], wanted
 
     @staticmethod
     def _in_scope(
@@ -246,7 +257,7 @@ class ContextFilter:
         relevant = frozenset().union(
             *(self._rules_for(span.id_)[0] for spans in candidates.values() for span in spans)
         )
-        triggers, terminators = self._triggers(doc, relevant)
+        triggers, terminators = self._triggers(doc, frozenset(candidates), relevant)
         near = self._near(triggers)
         rejected = doc.user_data.get(REJECTED_KEY) or []
         for key, spans in candidates.items():
