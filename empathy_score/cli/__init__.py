@@ -241,6 +241,8 @@ def main(argv: Iterable[str] | None = None) -> int:
     """Entry point of ``empathy-score``; returns the exit code."""
     parser = build_parser()
     args = parser.parse_args(list(argv) if argv is not None else None)
+    if getattr(args, "no_model", False) and getattr(args, "model_sha256", None):
+        parser.error("--model-sha256 checks a model file: it cannot go with --no-model")
     # Run as the command (no argv given), this process is ours to tune; called from a
     # program (tests, scripts), it is the caller's.
     args.own_process = argv is None

@@ -63,6 +63,18 @@ def test_model_sha256_must_match_the_model_file(repo_root, tmp_path, capsys):
     assert json.loads(out)["straight_to_data_probability"] is not None
 
 
+@pytest.mark.parametrize("command", ["score", "explain", "report"])
+def test_a_model_hash_with_no_model_is_refused_not_ignored(command, tmp_path, capsys):
+    call = tmp_path / "call.txt"
+    call.write_text(DEMO_CALL, encoding="utf-8")
+    with pytest.raises(SystemExit) as stopped:
+        main([command, str(call), "--no-model", "--model-sha256", "ab" * 32])
+    assert stopped.value.code == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert "--model-sha256" in captured.err and "--no-model" in captured.err
+
+
 def test_a_pickled_model_is_refused_with_how_to_retrain(tmp_path, capsys):
     call = tmp_path / "call.txt"
     call.write_text(DEMO_CALL, encoding="utf-8")
