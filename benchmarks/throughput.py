@@ -195,28 +195,14 @@ def at_once(pooled, calls: list, size: int, workers: int) -> int:
     No windows, no reading ahead, no verdicts rebuilt in order: against the loky run it shows
     what streaming itself costs, with the scoring work the same chunk for chunk.
     """
-    import os
-    import threading
-
     import joblib
 
-    from empathy_score.parallel import (
-        _call_to_tuple,
-        _pack,
-        _windows,
-        end_with_driver,
-        score_chunk,
-    )
+    from empathy_score.parallel import _call_to_tuple, _pack, _windows, loky_config, score_chunk
     from empathy_score.scorer import WorkerConfig
 
     config = WorkerConfig.of(pooled)
     chunks = [chunk for window in _windows(calls, size, 2 * workers, workers) for chunk in window]
-    # the pool's own initializer and arguments: with others, loky would start new workers
-    # (and load the pipeline again) every time the two configurations take turns
-    main = threading.current_thread() is threading.main_thread()
-    with joblib.parallel_config(
-        backend="loky", initializer=end_with_driver, initargs=(os.getpid(), main)
-    ):
+    with loky_config():  # the pool's own: with another, loky would start new workers
         done = joblib.Parallel(n_jobs=workers, pre_dispatch="all")(
             joblib.delayed(score_chunk)(config, _pack([_call_to_tuple(c) for c in chunk]))
             for chunk in chunks

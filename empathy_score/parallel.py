@@ -63,7 +63,7 @@ from .longlived import freeze_once
 from .transcript import Transcript, Turn
 from .verdict import OK, CallVerdict
 
-__all__ = ["BACKENDS", "ScorerConfig", "score_parallel"]
+__all__ = ["BACKENDS", "ScorerConfig", "loky_config", "score_parallel"]
 
 BACKENDS = ("loky", "dask")
 #: Seconds to wait for a Dask scheduler before saying it cannot be reached.
@@ -327,13 +327,23 @@ class _Windows:
             with joblib.parallel_config(backend="dask", client=self.client):
                 parallel = joblib.Parallel(n_jobs=-1, **options)
         else:
-            # the same initializer and arguments on every window, so loky reuses its workers
-            main = threading.current_thread() is threading.main_thread()
-            with joblib.parallel_config(
-                backend="loky", initializer=end_with_driver, initargs=(os.getpid(), main)
-            ):
+            with loky_config():
                 parallel = joblib.Parallel(n_jobs=self.n_jobs, **options)
         return parallel(joblib.delayed(score_chunk)(config, calls) for config, calls in tasks)
+
+
+def loky_config():
+    """joblib's configuration for our loky pool: its workers end with this driver.
+
+    Every use must pass the same initializer and arguments, or loky starts new workers (each
+    loading the pipeline again) instead of reusing the pool.
+    """
+    import joblib
+
+    main = threading.current_thread() is threading.main_thread()
+    return joblib.parallel_config(
+        backend="loky", initializer=end_with_driver, initargs=(os.getpid(), main)
+    )
 
 
 def score_parallel(
