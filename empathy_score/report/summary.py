@@ -1,14 +1,7 @@
 """From verdicts to an :class:`EmpathyReport`: rates overall and per group, and what to hear.
 
-The rates follow the annotation guide (``corpora/README.md``, "The baseline"). Among the
-scored calls with an ``opportunity``:
-
-- ``empathy_rate`` – share with ``empathy_shown``; ``missing_rate`` = 1 − ``empathy_rate``,
-  the rate set against the baseline;
-- ``empathy_first_rate`` – share with ``empathy_before_data``;
-- ``straight_to_data_rate`` – share flagged ``straight_to_data``.
-
-Groups with fewer than :data:`MIN_GROUP_SIZE` calls with an opportunity are marked too small
+The rates and their statistics are described once, in :mod:`empathy_score.report`. Groups
+with fewer than :data:`MIN_GROUP_SIZE` calls with an opportunity are marked too small
 to judge. Evidence texts in a report are masked with :func:`empathy_score.redact.redact`
 unless the caller asks for personal data with ``show_pii=True``.
 """
