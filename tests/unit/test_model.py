@@ -6,11 +6,12 @@ import shutil
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 
 from empathy_score import ModelError
 from empathy_score.features import FEATURE_SCHEMA, call_record, rule_features
-from empathy_score.linear import read_archive, write_archive
+from empathy_score.linear import expit, read_archive, write_archive
 from empathy_score.model import PACKAGED_SHA256, load_model, sha256_of
 from empathy_score.training import reliability_table
 
@@ -231,15 +232,26 @@ def test_a_model_saved_and_loaded_again_gives_the_same_probabilities(
     assert again.text_proba(records) == packaged.text_proba(records)
 
 
-def test_scoring_with_the_model_does_not_import_scikit_learn(packaged):
+def test_scoring_with_the_model_imports_neither_scikit_learn_nor_scipy_special(packaged):
+    # scikit-learn is for training only; scipy.special would add a tenth of a second to start-up
     code = (
         "import sys; import empathy_score as es; "
         f"v = es.EmpathyScorer().score({SICK_SON!r}); "
         "assert v.straight_to_data_probability is not None; "
-        "print(' '.join(sorted(m for m in sys.modules if m.split('.')[0] == 'sklearn')))"
+        "print(' '.join(sorted(m for m in sys.modules "
+        "if m.split('.')[0] == 'sklearn' or m.startswith('scipy.special'))))"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.split() == []
+
+
+def test_our_sigmoid_equals_scipys_to_the_bit():
+    from scipy.special import expit as scipy_expit
+
+    values = np.random.default_rng(7).normal(0.0, 12.0, 20_000)
+    values = np.concatenate([values, [0.0, -0.0, 36.7, -36.7, 709.9, -709.9, 800.0, -800.0]])
+    assert np.array_equal(expit(values), scipy_expit(values))
+    assert expit(values.reshape(-1, 4)).shape == (len(values) // 4, 4)
 
 
 def test_rule_features_see_order_and_strength(rules_scorer):
