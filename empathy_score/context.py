@@ -15,11 +15,13 @@ from collections.abc import Callable, Iterable, Sequence
 from importlib import resources
 from pathlib import Path
 
+from spacy.attrs import NORM
 from spacy.language import Language
 from spacy.matcher import Matcher, PhraseMatcher
 from spacy.tokens import Doc, Span
 
 from .components import REJECTED_KEY, token_pattern_check
+from .phrases import PhraseKeys
 from .rules import FAMILIES, ContextRule, read_context_rules
 
 __all__ = ["CONTEXT_FILE", "MISSING", "ContextFilter", "make_context"]
@@ -140,13 +142,15 @@ class ContextFilter:
         self._by_pattern: dict[str, tuple[frozenset[str], tuple[str, ...]]] = {}
         self._matcher = Matcher(nlp.vocab)
         self._rule_by_key: dict[int, ContextRule] = {}
-        self._phrase_docs: dict[int, list[Doc]] = {}  # per rule key: its phrases, tokenized
+        # per rule key: its phrases as the NORM phrase matcher takes them
+        self._phrase_docs: dict[int, list[tuple[int, ...] | Doc]] = {}
+        phrase_keys = PhraseKeys(nlp, NORM)
         with nlp.select_pipes(enable=[]):
             for rule in self.rules:
                 key = nlp.vocab.strings.add(f"context:{rule.id}")
                 self._rule_by_key[key] = rule
                 if rule.phrases:
-                    self._phrase_docs[key] = [nlp.make_doc(p) for p in rule.phrases]
+                    self._phrase_docs[key] = [phrase_keys.phrase(p) for p in rule.phrases]
                 if rule.token_pattern is not None:
                     self._matcher.add(f"context:{rule.id}", [list(rule.token_pattern)])
         #: per set of candidate families: a phrase matcher of the sentence ends and of the

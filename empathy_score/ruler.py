@@ -39,6 +39,7 @@ from spacy.tokens import Doc, Span
 
 from .components import FAMILY_ROLES, SPEAKER_KEY, token_pattern_check
 from .errors import PatternError
+from .phrases import PhraseKeys
 from .rules import FAMILIES, read_patterns
 
 __all__ = ["LEMMATIZER", "EmpathyRuler", "lemma_values", "make_ruler", "with_lemmas"]
@@ -216,6 +217,7 @@ class EmpathyRuler:
         #: Per attribute, one phrase matcher: phrase patterns (on ``phrase_matcher_attr``),
         #: one-word token patterns, and the anchors of the other token patterns.
         self._words: dict[int, PhraseMatcher] = {}
+        self._phrase_keys: dict[int, PhraseKeys] = {}
         self._anchor_keys: set[int] = set()  # which of their keys are anchors (not patterns)
         self._on_lemmas = False  # whether any pattern reads LEMMA
         self._token_matchers: list[tuple[frozenset[int], Matcher, bool]] = []
@@ -263,10 +265,10 @@ class EmpathyRuler:
                 self._add_token_pattern(
                     key, with_lemmas(pattern, lemma_of)["pattern"] if lemma_of else tokens
                 )
-        matcher = self._word_matcher(IDS[self.phrase_matcher_attr.upper()])
-        with self.nlp.select_pipes(enable=[]):
-            for key, texts in phrases.items():
-                matcher.add(strings[key], [self.nlp.make_doc(text) for text in texts])
+        attr = IDS[self.phrase_matcher_attr.upper()]
+        matcher, keys = self._word_matcher(attr), self._keys(attr)
+        for key, texts in phrases.items():
+            matcher.add(strings[key], [keys.phrase(text) for text in texts])
         self._patterns.extend(patterns)
 
     def _add_token_pattern(self, key: int, tokens: list[dict[str, Any]]) -> None:
@@ -275,7 +277,7 @@ class EmpathyRuler:
         if len(tokens) == 1 and "OP" not in tokens[0] and len(anchors) == 1:
             attr, values = anchors[0]  # one word from a list: a phrase lookup
             self._on_lemmas |= attr == LEMMA
-            self._word_matcher(attr).add(strings[key], self._one_word_docs(attr, values))
+            self._word_matcher(attr).add(strings[key], self._one_word_keys(attr, values))
             return
         index = len(self._token_matchers)
         matcher = Matcher(self.nlp.vocab, validate=self.validate)
@@ -283,21 +285,21 @@ class EmpathyRuler:
         slots = []
         for slot, (attr, values) in enumerate(anchors):
             slot_key = f"{self.name}:anchor:{index}:{slot}"
-            self._word_matcher(attr).add(slot_key, self._one_word_docs(attr, values))
+            self._word_matcher(attr).add(slot_key, self._one_word_keys(attr, values))
             slots.append(strings.add(slot_key))
             self._anchor_keys.add(slots[-1])
         on_lemmas = any("LEMMA" in token for token in tokens)
         self._on_lemmas |= on_lemmas
         self._token_matchers.append((frozenset(slots), matcher, on_lemmas))
 
-    def _one_word_docs(self, attr: int, values: list[str]) -> list[Doc]:
-        docs = []
-        for value in dict.fromkeys(values):
-            doc = Doc(self.nlp.vocab, words=[value])
-            if attr == LEMMA:
-                doc[0].lemma_ = value
-            docs.append(doc)
-        return docs
+    def _one_word_keys(self, attr: int, values: list[str]) -> list[tuple[int]]:
+        keys = self._keys(attr)
+        return [(keys.word(value),) for value in dict.fromkeys(values)]
+
+    def _keys(self, attr: int) -> PhraseKeys:
+        if attr not in self._phrase_keys:
+            self._phrase_keys[attr] = PhraseKeys(self.nlp, attr)
+        return self._phrase_keys[attr]
 
     def _word_matcher(self, attr: int) -> PhraseMatcher:
         if attr not in self._words:
