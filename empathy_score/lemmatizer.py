@@ -39,10 +39,12 @@ SPEAKER_KEY = "empathy_score.speaker"
 def lookup_table(source: str):
     """A function from a lower-case word to its lemma (or None) for the given source."""
     if source == "simplemma":
-        import simplemma
+        from .lemma_dictionary import simplemma_lemmatizer
+
+        lemmatize = simplemma_lemmatizer()
 
         def by_simplemma(word: str) -> str | None:
-            lemma = simplemma.lemmatize(word, lang="nl")
+            lemma = lemmatize(word)
             return lemma.lower() if lemma else None
 
         return by_simplemma

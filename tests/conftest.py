@@ -1,10 +1,29 @@
 """Shared fixtures: the pipeline and scorers load once per test session (about a second each)."""
 
+import os
+import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
 
+from empathy_score.lemma_dictionary import CACHE_ENV
+
 REPO = Path(__file__).resolve().parent.parent
+_OWN_CACHE: list[str] = []
+
+
+def pytest_configure(config):
+    """Keep the run's dictionary cache (empathy_score/lemma_dictionary.py) out of the user's
+    home; every process the tests start shares it through the environment."""
+    if CACHE_ENV not in os.environ:
+        _OWN_CACHE.append(tempfile.mkdtemp(prefix="empathy-score-tests-"))
+        os.environ[CACHE_ENV] = _OWN_CACHE[0]
+
+
+def pytest_unconfigure(config):
+    for folder in _OWN_CACHE:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")
