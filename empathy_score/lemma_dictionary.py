@@ -23,7 +23,7 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-__all__ = ["CACHE_ENV", "cache_folder", "simplemma_lemmatizer"]
+__all__ = ["CACHE_ENV", "DutchLemmas", "cache_folder", "simplemma_lemmatizer"]
 
 #: The environment variable that chooses the cache folder ("" for none).
 CACHE_ENV = "EMPATHY_SCORE_CACHE_DIR"
@@ -73,9 +73,35 @@ def _built_trie(folder: Path) -> bool:
         shutil.rmtree(scratch, ignore_errors=True)
 
 
-def simplemma_lemmatizer() -> Callable[[str], str]:
-    """simplemma's ``lemmatize`` for Dutch (its default strategies), over the cached trie
-    when there can be one and over the in-memory dictionary otherwise."""
+class DutchLemmas:
+    """simplemma's ``lemmatize`` for Dutch (its default strategies), over the cached trie when
+    there can be one and over the in-memory dictionary otherwise.
+
+    Opened at the first word, and pickled without the dictionary: a pipeline shipped to a
+    worker reopens the trie there instead of carrying it along.
+    """
+
+    def __init__(self) -> None:
+        self._lemmatize: Callable[[str], str] | None = None
+
+    def __call__(self, word: str) -> str:
+        if self._lemmatize is None:
+            self._lemmatize = _open()
+        return self._lemmatize(word)
+
+    def __getstate__(self) -> dict[str, object]:
+        return {}
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        self._lemmatize = None
+
+
+def simplemma_lemmatizer() -> DutchLemmas:
+    """simplemma's Dutch lemmas, through the dictionary cache (see :class:`DutchLemmas`)."""
+    return DutchLemmas()
+
+
+def _open() -> Callable[[str], str]:
     import simplemma
 
     folder = cache_folder()

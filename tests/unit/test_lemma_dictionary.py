@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import pickle
 import subprocess
 import sys
 from pathlib import Path
@@ -40,6 +41,7 @@ def test_the_trie_gives_the_lemmas_of_simplemmas_own_dictionary(cache):
     words = corpus_words()
     assert len(words) > 3000
     lemmatize = simplemma_lemmatizer()
+    assert lemmatize("honden") == "hond"
     assert (cache_folder() / "nl.dic").is_file()  # the trie is in use, not the fallback
     expected = {w: simplemma.lemmatize(w, lang="nl") for w in words}
     found = {w: lemmatize(w) for w in words}
@@ -50,7 +52,7 @@ def test_the_trie_gives_the_lemmas_of_simplemmas_own_dictionary(cache):
 
 
 def test_the_trie_is_built_once_and_reused_by_a_fresh_process(cache):
-    simplemma_lemmatizer()
+    simplemma_lemmatizer()("honden")
     folder = cache_folder()
     built = folder / "nl.dic"
     before = built.stat().st_mtime_ns
@@ -81,7 +83,7 @@ def test_a_folder_that_cannot_be_made_falls_back_to_memory(tmp_path, monkeypatch
 
 
 def test_a_damaged_trie_is_rebuilt_not_trusted(cache):
-    simplemma_lemmatizer()
+    simplemma_lemmatizer()("honden")
     built = cache_folder() / "nl.dic"
     built.write_bytes(b"\x00" * 64)
     assert simplemma_lemmatizer()("geschrokken") == simplemma.lemmatize("geschrokken", lang="nl")
@@ -94,3 +96,11 @@ def test_without_a_setting_the_platforms_user_cache_is_used(monkeypatch):
     folder = cache_folder()
     assert folder.parent == Path(user_cache_dir("empathy_score", appauthor=False))
     assert folder.name == f"simplemma-{simplemma.__version__}"
+
+
+def test_it_pickles_without_its_dictionary_and_reopens_it(cache):
+    lemmatize = simplemma_lemmatizer()
+    assert lemmatize("lekte") == simplemma.lemmatize("lekte", lang="nl")
+    shipped = pickle.dumps(lemmatize)  # as a pipeline shipped to a worker
+    assert len(shipped) < 1000
+    assert pickle.loads(shipped)("geschrokken") == simplemma.lemmatize("geschrokken", lang="nl")
