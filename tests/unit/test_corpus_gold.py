@@ -8,7 +8,7 @@ from empathy_score.corpus import GoldCall, gold_problems, load_corpus
 from empathy_score.transcript import parse_text
 
 ROOT = Path(__file__).resolve().parents[2] / "corpora"
-CORPORA = [p for p in (ROOT, ROOT / "shifted") if (p / "calls").is_dir()]
+CORPORA = [p for p in (ROOT, ROOT / "shifted", ROOT / "messy") if (p / "calls").is_dir()]
 
 
 @pytest.mark.parametrize("root", CORPORA, ids=lambda p: p.name)
