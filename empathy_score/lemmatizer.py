@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy
-from spacy.attrs import LEMMA, NORM
+from spacy.attrs import IS_TITLE, LEMMA, NORM
 from spacy.language import Language
 from spacy.tokens import Doc
 
@@ -34,6 +34,8 @@ MIN_MODIFIER = 3
 #: endless; the everyday words come back at once).
 CACHE_SIZE = 100_000
 SPEAKER_KEY = "empathy_score.speaker"
+#: After these a capital starts a sentence; elsewhere it marks a name.
+SENTENCE_ENDS = frozenset({".", "!", "?", "…", "...", ":", ";", '"', "'", "-", "("})
 
 
 def lookup_table(source: str):
@@ -134,11 +136,23 @@ class Lemmatizer:
                 lemma = norm if found == word else self._strings.add(found, allow_transient=False)
                 cache[norm] = lemma
             lemmas.append(lemma)
+        self._keep_names(doc, norms, lemmas)
         wanted = self._wanted
         if wanted is not None and wanted.isdisjoint(lemmas):
             return doc  # no word any pattern names by its lemma: nothing to match on lemmas
         doc.from_array([LEMMA], numpy.asarray(lemmas, dtype="uint64").reshape(-1, 1))
         return doc
+
+    @staticmethod
+    def _keep_names(doc: Doc, norms: list[int], lemmas: list[int]) -> None:
+        """A capitalised word inside a sentence is a name and keeps its own form: the town of
+        Zwolle is not a form of ``zwellen`` (to swell)."""
+        titles = doc.to_array(IS_TITLE)
+        if not titles.any():
+            return
+        for i in numpy.flatnonzero(titles).tolist():
+            if i and doc[i - 1].text not in SENTENCE_ENDS:
+                lemmas[i] = norms[i]
 
     def pipe(self, stream: Iterable[Doc], *, batch_size: int = 128) -> Iterator[Doc]:
         """Lemmatize a stream of Docs (what :meth:`spacy.Language.pipe` calls)."""
