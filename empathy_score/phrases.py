@@ -37,6 +37,7 @@ class PhraseKeys:
         self._name = _LEXEME_ATTRS.get(attr)
         self._getter = nlp.vocab.lex_attr_getters.get(attr)
         self._special = nlp.tokenizer.rules or {}
+        self._known: dict[str, int] = {}  # the packaged phrases repeat their words many times
 
     def phrase(self, text: str) -> tuple[int, ...] | Doc:
         """The phrase as ``PhraseMatcher.add`` takes it: the tokens' attribute values, or the
@@ -44,7 +45,8 @@ class PhraseKeys:
         words = text.split(" ")
         if self._name is None or not all(w.isalpha() and w not in self._special for w in words):
             return self.nlp.make_doc(text)
-        return tuple(self.word(w) for w in words)
+        known = self._known
+        return tuple(known[w] if w in known else self.word(w) for w in words)
 
     def word(self, word: str) -> int:
         """The attribute's value for ``word`` as one token (no tokenizing): for ``LEMMA``, the
@@ -54,7 +56,10 @@ class PhraseKeys:
         if self._name is None:
             raise ValueError(f"no lexeme attribute {self._strings[self.attr]!r} to match words on")
         if word in self._vocab:
-            return getattr(self._vocab[word], self._name)
-        if self._getter is None:  # ORTH: the word itself
-            return self._strings.add(word)
-        return self._strings.add(self._getter(word))
+            key = getattr(self._vocab[word], self._name)
+        elif self._getter is None:  # ORTH: the word itself
+            key = self._strings.add(word)
+        else:
+            key = self._strings.add(self._getter(word))
+        self._known[word] = key
+        return key
