@@ -11,7 +11,7 @@ the pipeline.
 from __future__ import annotations
 
 import bisect
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from importlib import resources
 from pathlib import Path
 
@@ -19,7 +19,7 @@ from spacy.language import Language
 from spacy.matcher import Matcher, PhraseMatcher
 from spacy.tokens import Doc, Span
 
-from .components import REJECTED_KEY, token_pattern_check
+from .components import REJECTED_KEY, pipe_in_batches, token_pattern_check
 from .rules import FAMILIES, ContextRule, read_context_rules
 
 __all__ = ["CONTEXT_FILE", "MISSING", "ContextFilter", "make_context"]
@@ -300,6 +300,10 @@ class ContextFilter:
             groups[key] = _resolve_overlaps(cues)
         doc.user_data[REJECTED_KEY] = rejected
         return doc
+
+    def pipe(self, stream: Iterable[Doc], *, batch_size: int = 128) -> Iterator[Doc]:
+        """Apply the rules to a stream of Docs a batch at a time (see :func:`pipe_in_batches`)."""
+        return pipe_in_batches(self, stream, batch_size)
 
     def _near(
         self, triggers: list[tuple[ContextRule, int, int]]
