@@ -25,9 +25,11 @@ __all__ = ["FEATURE_SCHEMA", "call_record", "opening_text", "rule_features"]
 FEATURE_SCHEMA = 1
 #: How many turns count as the opening when the agent never asks for data.
 OPENING_TURNS = 4
-#: The labels counted, in the order their features are named.
-_OPPORTUNITY_LABELS = tuple(sorted(LABELS["opportunity"]))
-_MARKER_LABELS = tuple(sorted(LABELS["empathy"]))
+#: The labels counted and the names of their features, in feature order.
+_OPPORTUNITY_FEATURES = tuple((f"opp.{label}", label) for label in sorted(LABELS["opportunity"]))
+_MARKER_FEATURES = tuple(
+    (f"marker_before.{label}", f"marker_any.{label}", label) for label in sorted(LABELS["empathy"])
+)
 
 
 def _end_of_opening(verdict: CallVerdict, transcript: Transcript) -> int:
@@ -59,17 +61,17 @@ def rule_features(verdict: CallVerdict, transcript: Transcript) -> dict[str, flo
     features["rule.n_opportunities_before"] = float(len(before))
     # each list is counted once, not once per label
     counts = Counter(o.label for o in before)
-    for label in _OPPORTUNITY_LABELS:
-        features[f"opp.{label}"] = float(counts[label])
+    for name, label in _OPPORTUNITY_FEATURES:
+        features[name] = float(counts[label])
     early = Counter(
         m.label
         for m in verdict.markers
         if first is None or (m.turn, m.start) < (first, first_start)
     )
     anywhere = Counter(m.label for m in verdict.markers)
-    for label in _MARKER_LABELS:
-        features[f"marker_before.{label}"] = float(early[label])
-        features[f"marker_any.{label}"] = float(anywhere[label])
+    for before_name, any_name, label in _MARKER_FEATURES:
+        features[before_name] = float(early[label])
+        features[any_name] = float(anywhere[label])
     if first is not None:
         agent_before = sum(1 for i, t in enumerate(transcript.turns[:first]) if t.speaker == AGENT)
         features["rule.agent_turns_before_request"] = float(agent_before)
