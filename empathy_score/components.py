@@ -214,11 +214,7 @@ class Normalizer:
         # read as one array: a Token object per token would cost more than the rest
         norms = doc.to_array(NORM).tolist()
         fillers = self._filler_set
-        repeats = (
-            self.merge_repeats
-            and len(set(norms)) < len(norms)
-            and any(map(operator.eq, norms, islice(norms, 1, None)))
-        )
+        repeats = self.merge_repeats and any(map(operator.eq, norms, islice(norms, 1, None)))
         if not repeats and fillers.isdisjoint(norms):
             return doc  # most turns: nothing to fold
         noise = [norm in fillers for norm in norms]
