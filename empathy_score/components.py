@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 import operator
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from importlib import resources
 from itertools import islice
 from pathlib import Path
@@ -26,11 +26,12 @@ from spacy.attrs import NORM
 from spacy.language import Language
 from spacy.matcher import Matcher
 from spacy.tokens import Doc, Span
+from spacy.util import minibatch
 
 from .errors import PatternError
 from .rules import TokenPatternCheck
 
-__all__ = ["Normalizer", "set_speaker"]
+__all__ = ["Normalizer", "pipe_in_batches", "set_speaker"]
 
 #: Where a turn's speaker is kept: read by every ruler on every turn, so not through ``doc._``
 #: (whose lookup costs more than matching a short turn).
@@ -76,6 +77,22 @@ def set_speaker(doc: Doc, speaker: str | None) -> Doc:
     """Tell the rulers whose turn this is (the same as ``doc._.speaker = speaker``)."""
     doc.user_data[SPEAKER_KEY] = speaker
     return doc
+
+
+def pipe_in_batches(
+    component: Callable[[Doc], Doc], stream: Iterable[Doc], batch_size: int
+) -> Iterator[Doc]:
+    """A component's ``pipe``: run it on ``batch_size`` Docs, then pass them on together.
+
+    What :meth:`spacy.Language.pipe` calls with its ``batch_size``, as spaCy's own trainable
+    components batch their stream. Taking the Docs one at a time, the pipeline's components
+    would take turns on every Doc; batch by batch, each component's code and tables stay in
+    the processor's caches while it works through the batch. The Docs come out in order,
+    each exactly as ``component(doc)`` leaves it.
+    """
+    for batch in minibatch(stream, size=batch_size):
+        done = [component(doc) for doc in batch]
+        yield from done
 
 
 def token_pattern_check(nlp: Language) -> TokenPatternCheck:
@@ -197,11 +214,7 @@ class Normalizer:
         # read as one array: a Token object per token would cost more than the rest
         norms = doc.to_array(NORM).tolist()
         fillers = self._filler_set
-        repeats = (
-            self.merge_repeats
-            and len(set(norms)) < len(norms)
-            and any(map(operator.eq, norms, islice(norms, 1, None)))
-        )
+        repeats = self.merge_repeats and any(map(operator.eq, norms, islice(norms, 1, None)))
         if not repeats and fillers.isdisjoint(norms):
             return doc  # most turns: nothing to fold
         noise = [norm in fillers for norm in norms]
@@ -224,6 +237,10 @@ class Normalizer:
                     span = doc[start : ends[idx]]
                     retokenizer.merge(span, attrs={"NORM": doc[keeper].norm_})
         return doc
+
+    def pipe(self, stream: Iterable[Doc], *, batch_size: int = 128) -> Iterator[Doc]:
+        """Normalize a stream of Docs a batch at a time (see :func:`pipe_in_batches`)."""
+        return pipe_in_batches(self, stream, batch_size)
 
     def to_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> None:
         """Write the tables in use as ``normalization.json`` (the packaged file's shape)."""

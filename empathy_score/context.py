@@ -11,7 +11,7 @@ the pipeline.
 from __future__ import annotations
 
 import bisect
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from importlib import resources
 from pathlib import Path
 
@@ -20,7 +20,7 @@ from spacy.language import Language
 from spacy.matcher import Matcher, PhraseMatcher
 from spacy.tokens import Doc, Span
 
-from .components import REJECTED_KEY, token_pattern_check
+from .components import REJECTED_KEY, pipe_in_batches, token_pattern_check
 from .phrases import PhraseKeys
 from .rules import FAMILIES, ContextRule, read_context_rules
 
@@ -46,7 +46,7 @@ def _resolve_overlaps(cues: dict[Span, tuple[int, int] | None]) -> list[Span]:
     Overlaps are settled on the matched words alone, so that a cue after a list ("naam en
     geboortedatum graag") cannot make one field's widened span swallow the next.
     """
-    if len(cues) == 1:  # the usual case: nothing to settle
+    if _in_order_apart(cues):  # the usual case: nothing to settle, all kept in this order
         return [_widen(span, cue) for span, cue in cues.items()]
     widened = {span: _widen(span, cue) for span, cue in cues.items()}
     ranked = sorted(
@@ -59,6 +59,17 @@ def _resolve_overlaps(cues: dict[Span, tuple[int, int] | None]) -> list[Span]:
             kept.append(span)
             taken.update(range(span.start, span.end))
     return [widened[span] for span in sorted(kept, key=lambda s: (s.start, s.end))]
+
+
+def _in_order_apart(spans: Iterable[Span]) -> bool:
+    """Whether each span begins at or after the end of the one before: no two overlap, and
+    they already stand in the (start, end) order :func:`_resolve_overlaps` returns."""
+    end = 0
+    for span in spans:
+        if span.start < end:
+            return False
+        end = span.end
+    return True
 
 
 def _widen(span: Span, cue: tuple[int, int] | None) -> Span:
@@ -99,6 +110,9 @@ class _Sharing:
         return all(any(t in self.tokens[rule_id] for rule_id in mine) for t in gap)
 
 
+#: Up to this many triggers in a turn, every candidate is judged against all of them.
+FEW_TRIGGERS = 8
+
 #: The file a saved pipeline keeps its context rules in.
 CONTEXT_FILE = "context.jsonl"
 
@@ -125,8 +139,8 @@ class ContextFilter:
         """Load the rules: the file at ``rules_path``, or the packaged ``context.jsonl``."""
         # (plain annotations: spaCy validates this signature in a namespace of its own)
         if self.rules_path is None:
-            source = resources.files("empathy_score.patterns").joinpath("context.jsonl")
-            self._use(read_context_rules(), source.read_text(encoding="utf-8"))
+            # the packaged file is read once here; to_disk reads it again only when saving
+            self._use(read_context_rules(), None)
             return
         # a user's own rule file gets its token patterns checked by spaCy first (our packaged
         # ones are checked by the tests)
@@ -134,12 +148,14 @@ class ContextFilter:
         rules = read_context_rules(self.rules_path, check_token_pattern=check)
         self._use(rules, Path(self.rules_path).read_text(encoding="utf-8"))
 
-    def _use(self, rules: list[ContextRule], text: str) -> None:
-        """Match these rules from now on; ``text`` is their file, as :meth:`to_disk` saves it."""
+    def _use(self, rules: list[ContextRule], text: str | None) -> None:
+        """Match these rules from now on; ``text`` is their file, as :meth:`to_disk` saves it
+        (None: the packaged ``context.jsonl``, which does not change while we run)."""
         nlp = self.nlp
         self.rules = rules
         self._rules_text = text
         self._by_pattern: dict[str, tuple[frozenset[str], tuple[str, ...]]] = {}
+        self._by_pattern_key: dict[int, tuple[frozenset[str], tuple[str, ...]]] = {}
         self._matcher = Matcher(nlp.vocab)
         self._rule_by_key: dict[int, ContextRule] = {}
         # per rule key: its phrases as the NORM phrase matcher takes them
@@ -184,16 +200,20 @@ class ContextFilter:
         if len(self._matcher) and not self._token_rule_ids.isdisjoint(relevant):
             matches = [*matches, *self._matcher(doc)]  # (an empty Matcher warns on every call)
         ends = self._terminator_keys
-        terminators = [i for key, start, end in matches if key in ends for i in range(start, end)]
-        terminators.sort()
         order = self._order_of_key
+        terminators: list[int] = []
+        found = []
+        for key, start, end in matches:
+            if key in wanted:
+                found.append((start, end, order[key], key))
+            elif key in ends:
+                terminators.extend(range(start, end))
+        terminators.sort()
         # Ties (two cues as near, two exclusions in scope) go to the earlier trigger, then to
         # the rule first in the file: an order of our own, not the PhraseMatcher's hash order.
-        triggers = sorted(
-            (start, end, order[key], key) for key, start, end in matches if key in wanted
-        )
+        found.sort()
         rule_of = self._rule_by_key
-        return [(rule_of[key], start, end) for start, end, _, key in triggers], terminators
+        return [(rule_of[key], start, end) for start, end, _, key in found], terminators
 
     def _phrases_of(
         self, families: frozenset[str], relevant: frozenset[str]
@@ -258,16 +278,23 @@ class ContextFilter:
                 candidates[key] = list(group)
         if not candidates:
             return doc
-        relevant = frozenset().union(
-            *(self._rules_for(span.id_)[0] for spans in candidates.values() for span in spans)
-        )
+        # per candidate: the rules that apply to it and those it requires
+        rules_of = {
+            key: [self._rules_for_span(span) for span in spans] for key, spans in candidates.items()
+        }
+        relevant = frozenset().union(*(r[0] for rules in rules_of.values() for r in rules))
         triggers, terminators = self._triggers(doc, frozenset(candidates), relevant)
         near = self._near(triggers)
         rejected = doc.user_data.get(REJECTED_KEY) or []
         for key, spans in candidates.items():
-            verdicts = [self._judge(span, near(span), terminators) for span in spans]
+            verdicts = [
+                self._judge(span, rules, near(span), terminators)
+                for span, rules in zip(spans, rules_of[key], strict=True)
+            ]
             if self._share_rule_ids and any(map(_is_missing, verdicts)):
                 self._share(spans, verdicts, triggers, near, terminators)
+            if not any(verdicts) and _in_order_apart(spans):
+                continue  # each candidate kept as it is: the group stays as the ruler left it
             cues: dict[Span, tuple[int, int] | None] = {}
             for span, verdict in zip(spans, verdicts, strict=True):
                 if isinstance(verdict, str):
@@ -278,6 +305,10 @@ class ContextFilter:
         doc.user_data[REJECTED_KEY] = rejected
         return doc
 
+    def pipe(self, stream: Iterable[Doc], *, batch_size: int = 128) -> Iterator[Doc]:
+        """Apply the rules to a stream of Docs a batch at a time (see :func:`pipe_in_batches`)."""
+        return pipe_in_batches(self, stream, batch_size)
+
     def _near(
         self, triggers: list[tuple[ContextRule, int, int]]
     ) -> Callable[[Span], list[tuple[ContextRule, int, int]]]:
@@ -287,8 +318,12 @@ class ContextFilter:
         away from it, so only those starting between the candidate's start less that window
         and the longest trigger, and its end plus that window, need judging: a long turn then
         costs time in proportion to its length, not to the product of its candidates and its
-        triggers. The run keeps the triggers' order, which breaks ties.
+        triggers. The run keeps the triggers' order, which breaks ties. A turn with few
+        triggers gives them all: those out of reach are out of scope, so the verdicts are
+        the same.
         """
+        if len(triggers) <= FEW_TRIGGERS:  # a short run is judged faster than it is cut
+            return lambda span: triggers
         starts = [start for _, start, _ in triggers]
         longest = max((end - start for _, start, end in triggers), default=0)
         reach = self._reach
@@ -300,22 +335,48 @@ class ContextFilter:
         return near
 
     def _judge(
-        self, span: Span, triggers: list[tuple[ContextRule, int, int]], terminators: list[int]
+        self,
+        span: Span,
+        rules: tuple[frozenset[str], tuple[str, ...]],
+        triggers: list[tuple[ContextRule, int, int]],
+        terminators: list[int],
     ) -> tuple[int, int] | str | None:
         """The nearest cue in scope (None: needs none), or the id of the rule that drops it.
 
-        ``triggers`` need only be those near the span (:meth:`_near`).
+        ``rules`` are the ids of the rules that apply to the span and of those it requires
+        (:meth:`_rules_for`); ``triggers`` need only be those near the span (:meth:`_near`).
+        The scope test is :meth:`_in_scope`'s, written out: it runs for every trigger near
+        every candidate.
         """
-        applicable, required = self._rules_for(span.id_)
+        applicable, required = rules
+        first, last = span.start, span.end
         cue: tuple[int, int] | None = None
         for rule, start, end in triggers:
-            if rule.id not in applicable or rule.effect == "share":
+            if rule.id not in applicable:
                 continue
-            if not self._in_scope(rule, start, end, span, terminators):
+            effect = rule.effect
+            if effect == "share":
                 continue
-            if rule.effect == "exclude":
+            if start < last and first < end:
+                # a trigger inside the candidate negates it, but cannot be its own cue
+                if effect == "exclude":
+                    return rule.id
+                continue
+            if end <= first:  # trigger precedes the span
+                if rule.direction == "following" or first - end > rule.window:
+                    continue
+                lo, hi = end, first
+            else:  # trigger follows the span
+                if rule.direction == "preceding" or start - last > rule.window:
+                    continue
+                lo, hi = last, start
+            if terminators:  # no sentence end between trigger and span
+                k = bisect.bisect_left(terminators, lo)
+                if k < len(terminators) and terminators[k] < hi:
+                    continue
+            if effect == "exclude":
                 return rule.id
-            if cue is None or abs(start - span.start) < abs(cue[0] - span.start):
+            if cue is None or abs(start - first) < abs(cue[0] - first):
                 cue = (start, end)
         if required and cue is None:
             return MISSING + ",".join(required)
@@ -349,7 +410,7 @@ class ContextFilter:
             span, verdict = spans[i], verdicts[i]
             if isinstance(verdict, str) and not _is_missing(verdict):
                 continue  # excluded: not part of a list
-            applicable = self._rules_for(span.id_)[0]
+            applicable = self._rules_for_span(span)[0]
             cues = self._cues_after(span, applicable, near(span), terminators)
             # the next item: the first candidate (in order) that starts after this one ends
             k = bisect.bisect_left(starts, span.end, pos + 1)
@@ -378,6 +439,13 @@ class ContextFilter:
             and self._in_scope(rule, start, end, span, terminators)
         )
 
+    def _rules_for_span(self, span: Span) -> tuple[frozenset[str], tuple[str, ...]]:
+        """:meth:`_rules_for` the span's pattern, looked up by its id's hash (cached)."""
+        known = self._by_pattern_key.get(span.id)
+        if known is None:
+            known = self._by_pattern_key[span.id] = self._rules_for(span.id_)
+        return known
+
     def _rules_for(self, pattern_id: str) -> tuple[frozenset[str], tuple[str, ...]]:
         """Ids of the rules that apply to a pattern, and of those it requires (cached)."""
         known = self._by_pattern.get(pattern_id)
@@ -391,7 +459,11 @@ class ContextFilter:
         """Write the rules in use as ``context.jsonl``: a saved pipeline needs no rule file."""
         path = Path(path)
         path.mkdir(parents=True, exist_ok=True)
-        (path / CONTEXT_FILE).write_text(self._rules_text, encoding="utf-8")
+        text = self._rules_text
+        if text is None:
+            packaged = resources.files("empathy_score.patterns").joinpath(CONTEXT_FILE)
+            text = packaged.read_text(encoding="utf-8")
+        (path / CONTEXT_FILE).write_text(text, encoding="utf-8")
 
     def from_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> ContextFilter:
         source = Path(path) / CONTEXT_FILE

@@ -254,7 +254,9 @@ class SentenceDetectors:
         last = first if first is not None else min(len(turns), OPENING_TURNS) - 1
         with_opportunity = {e.turn for e in verdict.opportunities}
         with_marker = {e.turn for e in verdict.markers}
-        rule_requests = [(e.turn, (e.start, e.end)) for e in verdict.data_requests]
+        rule_requests: dict[int, list[tuple[int, int]]] = {}  # turn -> its requests' spans
+        for e in verdict.data_requests:
+            rule_requests.setdefault(e.turn, []).append((e.start, e.end))
         for i in range(first if first is not None else len(turns)):
             if turns[i].speaker == CUSTOMER and i not in with_opportunity:
                 for span in sentences(turns[i].text):
@@ -270,6 +272,7 @@ class SentenceDetectors:
                 yield "data_request", i, sentence, field
         for i in range(len(turns)):
             if turns[i].speaker == AGENT and i not in with_marker:
+                requests = rule_requests.get(i, ())
                 for span in sentences(turns[i].text):
-                    if not any(t == i and _overlaps(span, s) for t, s in rule_requests):
+                    if not any(_overlaps(span, s) for s in requests):
                         yield "marker", i, span, None

@@ -28,13 +28,9 @@ def span_evidence(turn: int, span: Span, text: str | None = None) -> Evidence:
     from it rather than joined from its tokens (the Doc was made from that text).
     """
     start, end = span.start_char, span.end_char
+    # (turn, label, text, start, end, rule)
     return Evidence(
-        turn=turn,
-        label=span.label_,
-        text=span.text if text is None else text[start:end],
-        start=start,
-        end=end,
-        rule=span.id_,
+        turn, span.label_, span.text if text is None else text[start:end], start, end, span.id_
     )
 
 
@@ -56,21 +52,35 @@ def evidence_from_docs(
     return tuple(found)
 
 
+#: The span groups read from each speaker's turns, in the order of the verdict's arguments.
+_GROUPS = {AGENT: ("empathy", "data_request"), CUSTOMER: ("opportunity",)}
+
+
 def decide(transcript: Transcript, docs: Sequence[Doc]) -> CallVerdict:
     """Turn the analysed turns of one call into its verdict (rules only).
 
     ``docs`` are the call's turns as the pipeline analysed them, one per turn, each made from
     its turn's text (as the scorer makes them): evidence quotes the turns' text.
+
+    The same evidence as :func:`evidence_from_docs` gives, gathered in one pass over the
+    turns: it runs for every call, and :func:`verdict_from_evidence` puts it in call order.
     """
     if len(docs) != len(transcript.turns):
         raise ValueError("one Doc per turn is required")
-    turns = transcript.turns
-    texts = [t.text for t in turns]
-    agent = [i for i, t in enumerate(turns) if t.speaker == AGENT]
-    customer = [i for i, t in enumerate(turns) if t.speaker == CUSTOMER]
+    found: dict[str, list[Evidence]] = {"empathy": [], "data_request": [], "opportunity": []}
+    for index, (turn, doc) in enumerate(zip(transcript.turns, docs, strict=True)):
+        keys = _GROUPS.get(turn.speaker)
+        if keys is None:
+            continue
+        groups = doc.spans
+        text = turn.text
+        for key in keys:
+            group = groups.get(key)
+            if group:
+                found[key].extend(span_evidence(index, span, text) for span in group)
     return verdict_from_evidence(
         transcript,
-        markers=evidence_from_docs(docs, agent, "empathy", texts),
-        requests=evidence_from_docs(docs, agent, "data_request", texts),
-        opportunities=evidence_from_docs(docs, customer, "opportunity", texts),
+        markers=found["empathy"],
+        requests=found["data_request"],
+        opportunities=found["opportunity"],
     )

@@ -13,6 +13,7 @@ Two views of the same call, both cheap to compute from the rule verdict and the 
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any
 
 from .rules import LABELS
@@ -24,6 +25,11 @@ __all__ = ["FEATURE_SCHEMA", "call_record", "opening_text", "rule_features"]
 FEATURE_SCHEMA = 1
 #: How many turns count as the opening when the agent never asks for data.
 OPENING_TURNS = 4
+#: The labels counted and the names of their features, in feature order.
+_OPPORTUNITY_FEATURES = tuple((f"opp.{label}", label) for label in sorted(LABELS["opportunity"]))
+_MARKER_FEATURES = tuple(
+    (f"marker_before.{label}", f"marker_any.{label}", label) for label in sorted(LABELS["empathy"])
+)
 
 
 def _end_of_opening(verdict: CallVerdict, transcript: Transcript) -> int:
@@ -53,14 +59,19 @@ def rule_features(verdict: CallVerdict, transcript: Transcript) -> dict[str, flo
     }
     before = [o for o in verdict.opportunities if first is None or o.turn < first]
     features["rule.n_opportunities_before"] = float(len(before))
-    for label in sorted(LABELS["opportunity"]):
-        features[f"opp.{label}"] = float(sum(o.label == label for o in before))
-    early = [
-        m for m in verdict.markers if first is None or (m.turn, m.start) < (first, first_start)
-    ]
-    for label in sorted(LABELS["empathy"]):
-        features[f"marker_before.{label}"] = float(sum(m.label == label for m in early))
-        features[f"marker_any.{label}"] = float(sum(m.label == label for m in verdict.markers))
+    # each list is counted once, not once per label
+    counts = Counter(o.label for o in before)
+    for name, label in _OPPORTUNITY_FEATURES:
+        features[name] = float(counts[label])
+    early = Counter(
+        m.label
+        for m in verdict.markers
+        if first is None or (m.turn, m.start) < (first, first_start)
+    )
+    anywhere = Counter(m.label for m in verdict.markers)
+    for before_name, any_name, label in _MARKER_FEATURES:
+        features[before_name] = float(early[label])
+        features[any_name] = float(anywhere[label])
     if first is not None:
         agent_before = sum(1 for i, t in enumerate(transcript.turns[:first]) if t.speaker == AGENT)
         features["rule.agent_turns_before_request"] = float(agent_before)

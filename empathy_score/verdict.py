@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import MISSING, dataclass, field, fields
+from operator import attrgetter
 from types import MappingProxyType
 from typing import Any
 
@@ -300,6 +301,10 @@ _READERS: dict[str, Callable[[Any, str], Any]] = {
 }
 
 
+#: Evidence in call order: by turn, then by where in the turn (stable for equal places).
+_IN_CALL_ORDER = attrgetter("turn", "start", "end")
+
+
 def verdict_from_evidence(
     transcript: Transcript,
     *,
@@ -309,13 +314,9 @@ def verdict_from_evidence(
 ) -> CallVerdict:
     """The call decisions of the annotation guide (``corpora/README.md``), from what was found
     where in the call."""
-
-    def order(e: Evidence) -> tuple[int, int, int]:
-        return (e.turn, e.start, e.end)
-
-    markers = tuple(sorted(markers, key=order))
-    requests = tuple(sorted(requests, key=order))
-    opportunities = tuple(sorted(opportunities, key=order))
+    markers = tuple(sorted(markers, key=_IN_CALL_ORDER))
+    requests = tuple(sorted(requests, key=_IN_CALL_ORDER))
+    opportunities = tuple(sorted(opportunities, key=_IN_CALL_ORDER))
     first_request = requests[0] if requests else None
     empathy_shown = bool(markers)
     if first_request is None:

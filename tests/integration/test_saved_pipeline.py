@@ -103,3 +103,12 @@ def test_patterns_are_loaded_once_by_spacy_load(tmp_path):
     loaded = spacy.load(saved).get_pipe("empathy_score_empathy")
     assert len(loaded) == len(ruler) > 0
     assert loaded.patterns == ruler.patterns
+
+
+def test_the_default_pipeline_saves_the_packaged_context_rules_as_they_are(nlp, tmp_path):
+    # the packaged file is read once at load; saving reads it again, byte for byte
+    nlp.get_pipe("empathy_score_context").to_disk(tmp_path)
+    packaged = resources.files("empathy_score.patterns").joinpath("context.jsonl")
+    saved = (tmp_path / "context.jsonl").read_text(encoding="utf-8")
+    assert saved == packaged.read_text(encoding="utf-8")
+    assert '"effect": "terminate"' in saved  # the sentence ends, among the rest

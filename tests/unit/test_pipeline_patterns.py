@@ -118,6 +118,25 @@ def test_every_dropped_candidate_names_the_context_rule_that_dropped_it(nlp):
     assert dropped > 0
 
 
+def test_nlp_pipe_in_batches_finds_what_each_turn_finds_alone(nlp):
+    """The normalizer and the context pass take their stream a batch at a time; the Docs
+    must come out in order, each as it would alone, whatever the batch boundaries."""
+
+    def found(doc):
+        spans = {
+            key: [(s.id_, s.start_char, s.end_char) for s in doc.spans[key]] for key in FAMILIES
+        }
+        rejected = [(key, s.start_char, reason) for key, s, reason in doc._.empathy_rejected or []]
+        return spans, rejected, [t.norm_ for t in doc]
+
+    turns = [turn for _, case in CASES for turn in transcript_of(case).turns]
+    alone = [found(doc) for doc in _analysed_turns(nlp)]
+    for batch_size in (1, 7, len(turns) + 1):
+        docs = (set_speaker(nlp.make_doc(turn.text), turn.speaker) for turn in turns)
+        assert [found(doc) for doc in nlp.pipe(docs, batch_size=batch_size)] == alone
+    assert sum(bool(spans[key]) for spans, _, _ in alone for key in FAMILIES) > 100
+
+
 def test_a_reproach_is_dropped_by_the_reproach_rule(nlp):
     doc = nlp(set_speaker(nlp.make_doc("Ik kan me niet voorstellen dat u dat niet zag."), "agent"))
     assert not doc.spans["empathy"]
