@@ -136,10 +136,12 @@ class Lemmatizer:
                 lemma = norm if found == word else self._strings.add(found, allow_transient=False)
                 cache[norm] = lemma
             lemmas.append(lemma)
-        self._keep_names(doc, norms, lemmas)
         wanted = self._wanted
         if wanted is not None and wanted.isdisjoint(lemmas):
             return doc  # no word any pattern names by its lemma: nothing to match on lemmas
+        self._keep_names(doc, norms, lemmas)
+        if wanted is not None and wanted.isdisjoint(lemmas):
+            return doc
         doc.from_array([LEMMA], numpy.asarray(lemmas, dtype="uint64").reshape(-1, 1))
         return doc
 

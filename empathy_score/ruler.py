@@ -33,6 +33,7 @@ from typing import Any
 import srsly
 from spacy import util
 from spacy.attrs import IDS, LEMMA, LOWER, NORM, ORTH
+from spacy.lang.nl.stop_words import STOP_WORDS
 from spacy.language import Language
 from spacy.matcher import Matcher, PhraseMatcher
 from spacy.tokens import Doc, Span
@@ -88,6 +89,18 @@ def with_lemmas(pattern: dict[str, Any], lemma_of: Callable[[str], str]) -> dict
         {k: fix(v) if k == "LEMMA" else v for k, v in token.items()} for token in pattern["pattern"]
     ]
     return {**pattern, "pattern": tokens}
+
+
+def _split_common(
+    anchors: list[tuple[int, list[str]]],
+) -> tuple[list[tuple[int, list[str]]], list[tuple[int, list[str]]]]:
+    """The anchors looked up with the phrase matchers, and those checked against the turn's
+    words directly: anchors that name a Dutch stop word ("het", "niet", "ik") are in nearly
+    every turn, and a phrase matcher would report each of their many occurrences. When a
+    pattern has only such anchors, the phrase matchers look them up as before."""
+    common = [(attr, values) for attr, values in anchors if STOP_WORDS.intersection(values)]
+    rare = [anchor for anchor in anchors if anchor not in common]
+    return (rare, common) if rare else (anchors, [])
 
 
 def _anchors(pattern: list[dict[str, Any]]) -> list[tuple[int, list[str]]]:
@@ -220,7 +233,14 @@ class EmpathyRuler:
         self._phrase_keys: dict[int, PhraseKeys] = {}
         self._anchor_keys: set[int] = set()  # which of their keys are anchors (not patterns)
         self._on_lemmas = False  # whether any pattern reads LEMMA
-        self._token_matchers: list[tuple[frozenset[int], Matcher, bool]] = []
+        #: per token pattern: its anchors' keys, its stop-word anchors (attribute, values),
+        #: its matcher, and whether it reads LEMMA
+        self._token_matchers: list[
+            tuple[frozenset[int], tuple[tuple[int, frozenset[int]], ...], Matcher, bool]
+        ] = []
+        #: which token matchers to consider for a turn: by their first anchor, or always
+        self._gated: dict[int, list[int]] = {}
+        self._ungated: list[int] = []
 
     @property
     def patterns(self) -> list[dict[str, Any]]:
@@ -283,14 +303,23 @@ class EmpathyRuler:
         matcher = Matcher(self.nlp.vocab, validate=self.validate)
         matcher.add(strings[key], [tokens])
         slots = []
-        for slot, (attr, values) in enumerate(anchors):
+        looked_up, common = _split_common(anchors)
+        words = tuple(
+            (attr, frozenset(key for (key,) in self._one_word_keys(attr, values)))
+            for attr, values in common
+        )
+        for slot, (attr, values) in enumerate(looked_up):
             slot_key = f"{self.name}:anchor:{index}:{slot}"
             self._word_matcher(attr).add(slot_key, self._one_word_keys(attr, values))
             slots.append(strings.add(slot_key))
             self._anchor_keys.add(slots[-1])
         on_lemmas = any("LEMMA" in token for token in tokens)
         self._on_lemmas |= on_lemmas
-        self._token_matchers.append((frozenset(slots), matcher, on_lemmas))
+        self._token_matchers.append((frozenset(slots), words, matcher, on_lemmas))
+        if slots:
+            self._gated.setdefault(slots[0], []).append(index)
+        else:
+            self._ungated.append(index)
 
     def _one_word_keys(self, attr: int, values: list[str]) -> list[tuple[int]]:
         keys = self._keys(attr)
@@ -361,8 +390,20 @@ class EmpathyRuler:
                     seen.add(match[0])
                 else:
                     found.append(match)
-        for slots, matcher, on_lemmas in self._token_matchers:
-            if slots <= seen and (lemmas or not on_lemmas):  # every anchor is in the turn
+        candidates = [*self._ungated]
+        for key in seen:
+            candidates += self._gated.get(key, ())
+        values: dict[int, set[int]] = {}  # the turn's words per attribute, when asked for
+        for index in sorted(candidates):
+            slots, words, matcher, on_lemmas = self._token_matchers[index]
+            if not slots <= seen or (on_lemmas and not lemmas):  # an anchor is not in the turn
+                continue
+            for attr, keys in words:
+                if attr not in values:
+                    values[attr] = set(doc.to_array(attr).tolist())
+                if keys.isdisjoint(values[attr]):
+                    break
+            else:
                 found.extend(matcher(doc))
         return found
 
