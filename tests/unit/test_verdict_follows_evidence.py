@@ -38,8 +38,9 @@ def _rederived(transcript, verdict):
 
 def _calls():
     calls = [c.transcript for c in load_corpus(ROOT)]
-    if (ROOT / "shifted" / "calls").is_dir():
-        calls += [c.transcript for c in load_corpus(ROOT / "shifted")]
+    for folder in ("shifted", "messy"):
+        if (ROOT / folder / "calls").is_dir():
+            calls += [c.transcript for c in load_corpus(ROOT / folder)]
     calls += list(iter_transcripts(ROOT / "demo"))
     return calls
 
