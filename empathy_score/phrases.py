@@ -45,12 +45,13 @@ class PhraseKeys:
         words = text.split(" ")
         if self._name is None or not all(w.isalpha() and w not in self._special for w in words):
             return self.nlp.make_doc(text)
-        known = self._known
-        return tuple(known[w] if w in known else self.word(w) for w in words)
+        return tuple(map(self.word, words))
 
     def word(self, word: str) -> int:
         """The attribute's value for ``word`` as one token (no tokenizing): for ``LEMMA``, the
         word itself, as a pattern's lemma is written."""
+        if word in self._known:
+            return self._known[word]
         if self.attr == LEMMA:
             return self._strings.add(word)
         if self._name is None:

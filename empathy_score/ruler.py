@@ -98,8 +98,9 @@ def _split_common(
     words directly: anchors that name a Dutch stop word ("het", "niet", "ik") are in nearly
     every turn, and a phrase matcher would report each of their many occurrences. When a
     pattern has only such anchors, the phrase matchers look them up as before."""
-    common = [(attr, values) for attr, values in anchors if STOP_WORDS.intersection(values)]
-    rare = [anchor for anchor in anchors if anchor not in common]
+    rare, common = [], []
+    for anchor in anchors:
+        (common if STOP_WORDS.intersection(anchor[1]) else rare).append(anchor)
     return (rare, common) if rare else (anchors, [])
 
 
@@ -394,7 +395,7 @@ class EmpathyRuler:
         for key in seen:
             candidates += self._gated.get(key, ())
         values: dict[int, set[int]] = {}  # the turn's words per attribute, when asked for
-        for index in sorted(candidates):
+        for index in candidates:  # match() sorts what they find
             slots, words, matcher, on_lemmas = self._token_matchers[index]
             if not slots <= seen or (on_lemmas and not lemmas):  # an anchor is not in the turn
                 continue
