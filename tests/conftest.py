@@ -52,3 +52,25 @@ def scorer(nlp):
     import empathy_score as es
 
     return es.EmpathyScorer(nlp=nlp)
+
+
+@pytest.fixture(scope="session")
+def record_keys() -> list[str]:
+    """The keys of a verdict record (``CallVerdict.to_dict``), in the order they are written."""
+    return [
+        "id",
+        "source",
+        "status",
+        "error",
+        "opportunity",
+        "empathy_shown",
+        "empathy_before_data",
+        "straight_to_data",
+        "straight_to_data_probability",
+        "first_data_request_turn",
+        "data_fields",
+        "markers",
+        "data_requests",
+        "opportunities",
+        "meta",
+    ]
